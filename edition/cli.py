@@ -1,0 +1,99 @@
+"""The `edition` command: each subcommand is a few lines over the library.
+
+Library errors arrive as diagnostics and become exit codes here: 0 done, 1 errors in the
+input, 2 bad usage. A traceback is always a bug. Heavy modules (WeasyPrint, EbookLib,
+citeproc) are imported inside the commands that need them, so `edition --help` and
+`edition check` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .diagnostics import Diagnostic, EditionError, errors
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="Critical editions of archival records: PDF, EPUB 3 and handouts.")
+
+ProjectOption = typer.Option(Path("."), "--project", "-C", help="The project folder.",
+                             file_okay=False)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def report(diagnostics: list[Diagnostic], strict: bool = False) -> int:
+    """Print diagnostics to stderr, sorted by place; return the exit code they call for."""
+    ordered = sorted(diagnostics, key=lambda d: (d.pos.file, d.pos.line, d.pos.col)
+                     if d.pos else ("", 0, 0))
+    for diagnostic in ordered:
+        print(diagnostic.format(), file=sys.stderr)
+    failing = errors(diagnostics) or (strict and diagnostics)
+    return 1 if failing else 0
+
+
+def project_at(root: Path):
+    from .project import Project
+    return Project(root)
+
+
+@app.command()
+def check(records: Optional[List[str]] = typer.Argument(None, help="Records (default: all)."),
+          format: Format = typer.Option(Format.text, "--format", help="text or json."),
+          strict: bool = typer.Option(False, "--strict", "-W", help="Warnings fail too."),
+          project: Path = ProjectOption):
+    """Parse and check records, list every intervention; write nothing."""
+    from .inspect import check_records
+    result = check_records(project_at(project), records)
+    if format is Format.json:
+        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        raise typer.Exit(1 if errors(result.diagnostics) or (strict and result.diagnostics) else 0)
+    print(result.as_text())
+    code = report(result.diagnostics, strict)
+    summary = f"{len(errors(result.diagnostics))} errors, " \
+              f"{len(result.diagnostics) - len(errors(result.diagnostics))} warnings"
+    print(summary, file=sys.stderr)
+    raise typer.Exit(code)
+
+
+@app.command()
+def build(records: Optional[List[str]] = typer.Argument(None, help="Records (default: all)."),
+          jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Parallel processes."),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                                  help="Dask scheduler address (tcp://host:port)."),
+          force: bool = typer.Option(False, "--force", help="Rebuild even if nothing changed."),
+          strict: bool = typer.Option(False, "--strict", "-W", help="Warnings fail too."),
+          project: Path = ProjectOption):
+    """Build the PDF, the EPUB and the citation files of records into build/."""
+    from .runner import run_builds
+    results = run_builds(project_at(project), records, jobs=jobs, scheduler=scheduler,
+                         force=force, progress=lambda line: print(line, file=sys.stderr))
+    diagnostics = [d for r in results for d in r.diagnostics]
+    code = report(diagnostics, strict)
+    for result in results:
+        state = "up to date" if result.cached else ("built" if result.ok else "FAILED")
+        print(f"{result.record}: {state}; {result.pages} pages, {result.notes} notes")
+        for output in result.outputs:
+            print(f"  {output}")
+    failed = [r.record for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} of {len(results)} records failed: {', '.join(failed)}",
+              file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def main():
+    """Run the CLI; turn an EditionError that escaped a command into its diagnostics."""
+    try:
+        app()
+    except EditionError as error:
+        sys.exit(report(error.diagnostics))

@@ -1,0 +1,219 @@
+"""Package an Edition as an EPUB 3.3 book with EbookLib: XHTML parts, our own nav, subset fonts.
+
+Input: an Edition and, when the PDF was laid out, its page map (the EPUB's page list names the
+PDF's pages). Output: the EPUB's bytes, byte-identical for identical sources (fixed entry order
+and timestamps, identifiers derived from the content; EPUB 3.3 §4.2, OCF ZIP container).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .render import Edition, render
+from .resources import FONT_FILES, STYLE_FILES, font_dir, font_faces_css
+
+# (file, template, title, landmark epub:type): the reading order of the e-book.
+PARTS = (
+    ("title.xhtml", "titlepage.jinja", "Title page", "titlepage"),
+    ("citation.xhtml", "citation.jinja", "The document", ""),
+    ("editorial.xhtml", "editorial.jinja", "Editorial note", "preface"),
+    ("text.xhtml", "record.jinja", "Text", "bodymatter"),
+    ("abbreviations.xhtml", "abbreviations.jinja", "Abbreviations", "glossary"),
+)
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time ZIP can store: nothing depends on the clock
+
+
+@dataclass(frozen=True)
+class Part:
+    file: str
+    title: str
+    landmark: str
+    xhtml: str
+
+
+def render_parts(edition: Edition) -> list[Part]:
+    """Render each part of the book as a complete XHTML document."""
+    parts = []
+    for file, template, title, landmark in PARTS:
+        body = render(template, edition, profile="epub")
+        if not body.strip():
+            continue  # a part the record has nothing for (no abbreviations, say)
+        xhtml = render("page.xhtml.jinja", edition, profile="epub", part=template,
+                       page_title=title, stylesheets=("css/edition.css",))
+        parts.append(Part(file, title, landmark, xhtml))
+    return parts
+
+
+def stylesheet(project) -> str:
+    """Return the EPUB's one stylesheet: the book face (relative URLs), then base and epub CSS."""
+    faces = font_faces_css(lambda name: "../fonts/" + name)
+    return faces + "".join((project.styles_dir / name).read_text(encoding="utf-8")
+                           for name in STYLE_FILES["epub"])
+
+
+def subset_fonts(text: str) -> dict[str, bytes]:
+    """Return the book face's files cut down to the characters the e-book uses."""
+    from fontTools import subset
+    options = subset.Options()
+    options.layout_features = ["*"]  # keep small caps, old-style figures, ligatures
+    options.name_IDs = ["*"]
+    options.recalc_timestamp = False  # the head table's date must not come from the clock
+    chars = set(text) | set("0123456789[]…–—’“”")
+    fonts = {}
+    for name in FONT_FILES.values():
+        font = subset.load_font(str(font_dir() / name), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text="".join(sorted(chars)))
+        subsetter.subset(font)
+        out = io.BytesIO()
+        subset.save_font(font, out, options)
+        fonts[name] = out.getvalue()
+    return fonts
+
+
+def book_identifier(edition: Edition, parts: list[Part]) -> str:
+    """Return a urn:uuid derived from the content, so a rebuild keeps its identifier."""
+    digest = hashlib.sha256("".join(p.xhtml for p in parts).encode()).hexdigest()
+    return f"urn:uuid:{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+
+
+def normalize_zip(data: bytes) -> bytes:
+    """Rewrite an EPUB zip with mimetype first and stored, fixed order and fixed timestamps."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    order = ["mimetype"] + sorted(n for n in names if n != "mimetype")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in order:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(name), compresslevel=9)
+    return out.getvalue()
+
+
+def modified_time(edition: Edition, epoch: int | None) -> datetime:
+    """Return dcterms:modified: SOURCE_DATE_EPOCH if set, else the edition's date, never now."""
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc)
+    date = edition.settings.date or "2000-01-01"
+    return datetime.fromisoformat(date[:10] if len(date) >= 10 else f"{date[:4]}-01-01")
+
+
+ACCESSIBILITY = (  # EPUB Accessibility 1.1 §2 discovery metadata (schema.org properties)
+    ("schema:accessMode", "textual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "index"),
+    ("schema:accessibilityFeature", "printPageNumbers"),
+    ("schema:accessibilityFeature", "pageNavigation"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityHazard", "none"),
+    ("schema:accessibilitySummary", "A text-only critical edition. Headings, notes (linked both "
+     "ways), the index and the page list are structured for assistive technology; page numbers "
+     "follow the printed edition. No images convey information without a text equivalent."),
+)
+
+
+def add_metadata(book, edition: Edition, identifier: str, page_source: str) -> None:
+    """Give the package its Dublin Core, accessibility and page-source metadata."""
+    record, settings = edition.record, edition.settings
+    book.set_identifier(identifier)
+    book.set_title(record.title or record.slug)
+    book.set_language(settings.language)
+    for index, editor in enumerate(settings.editors):
+        book.add_author(editor, uid=f"editor{index}", role="edt", file_as=editor)
+    fields = getattr(edition.citation, "fields", None)
+    if fields is not None and getattr(fields, "translator", ""):
+        book.add_metadata("DC", "contributor", fields.translator, {"id": "translator"})
+        book.add_metadata(None, "meta", "trl", {"refines": "#translator", "property": "role",
+                                                "scheme": "marc:relators"})
+    if record.citation:
+        book.add_metadata("DC", "source", record.citation.url or record.citation.text)
+    if record.summary:
+        book.add_metadata("DC", "description", record.summary.text)
+    if settings.publisher:
+        book.add_metadata("DC", "publisher", settings.publisher)
+    if settings.date:
+        book.add_metadata("DC", "date", settings.date)
+    if edition.record_iso_date:
+        book.add_metadata("DC", "coverage", edition.record_iso_date)
+    for prop, value in ACCESSIBILITY:
+        book.add_metadata(None, "meta", value, {"property": prop})
+    book.add_metadata("DC", "rights", settings.licence or "All rights reserved")
+    conforms = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+    book.add_metadata(None, "meta", conforms, {"property": "dcterms:conformsTo"})
+    if page_source:
+        book.add_metadata(None, "meta", page_source, {"property": "pageBreakSource"})
+
+
+def mark_pages(parts: list[Part], breaks) -> tuple[list[Part], list[tuple[str, str]]]:
+    """Put the PDF's page breaks into the parts; return the parts and (file, label) in order."""
+    from lxml import etree
+    from .pagemap import insert_page_breaks
+
+    def marker(label):
+        element = etree.Element(f"{XHTML}span", nsmap=None)
+        element.set(f"{{{EPUB_NS}}}type", "pagebreak")
+        element.set("role", "doc-pagebreak")
+        element.set("id", f"page-{label}")
+        element.set("aria-label", label)
+        return element
+
+    marked, where = [], {}
+    for part in parts:
+        root = etree.fromstring(part.xhtml.encode())
+        for placed in insert_page_breaks(root, breaks, marker):
+            where[placed.label] = part.file
+        xhtml = etree.tostring(root, encoding="unicode")
+        marked.append(Part(part.file, part.title, part.landmark,
+                           '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + xhtml))
+    labels = [(where[b.label], b.label) for b in breaks if b.label in where]
+    return marked, labels
+
+
+def build_epub(edition: Edition, project, breaks=(), epoch: int | None = None) -> bytes:
+    """Return the EPUB's bytes: parts, nav (toc, landmarks, page list), NCX, CSS, fonts."""
+    from ebooklib import epub
+    parts, page_labels = mark_pages(render_parts(edition), breaks)
+    css = stylesheet(project)
+    book = epub.EpubBook()
+    book.FOLDER_NAME = "EPUB"
+    page_source = f"{edition.record.slug}.pdf" if page_labels else ""
+    add_metadata(book, edition, book_identifier(edition, parts), page_source)
+    items = []
+    for index, part in enumerate(parts):
+        item = epub.EpubItem(uid=f"part{index}", file_name=part.file,
+                             media_type="application/xhtml+xml", content=part.xhtml.encode())
+        book.add_item(item)
+        items.append(item)
+    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
+                        content=render("nav.xhtml.jinja", edition, parts=parts,
+                                       page_labels=page_labels or [],
+                                       stylesheets=("css/edition.css",)).encode())
+    nav.properties = ["nav"]
+    book.add_item(nav)
+    book.add_item(epub.EpubItem(uid="css", file_name="css/edition.css", media_type="text/css",
+                                content=css.encode()))
+    text = "".join(p.xhtml for p in parts) + nav.content.decode()
+    for name, data in subset_fonts(text).items():
+        book.add_item(epub.EpubItem(uid=name.split(".")[0], file_name=f"fonts/{name}",
+                                    media_type="font/ttf", content=data))
+    book.toc = [epub.Link(p.file, p.title, f"toc{i}") for i, p in enumerate(parts)]
+    book.add_item(epub.EpubNcx())
+    book.spine = items
+    out = io.BytesIO()
+    options = {"mtime": modified_time(edition, epoch), "epub3_landmark": False,
+               "epub3_pages": False, "epub2_guide": False, "raise_exceptions": True}
+    writer = epub.EpubWriter(out, book, options)
+    writer.process()
+    writer.write()
+    return normalize_zip(out.getvalue())

@@ -1,0 +1,124 @@
+"""Typeset an Edition's book XHTML with WeasyPrint into a laid-out document, then a PDF file.
+
+Input: an Edition and the project. Output: a `Layout` (WeasyPrint's Document and the page map
+that the persons index and the EPUB's page list read) and, from `write_pdf`, the PDF bytes.
+One layout per book: the index, set at the back, is laid out on its own and its pages appended,
+since it cannot move the pages before it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, EditionError
+from .model import Pos
+from .render import Edition, render
+from .resources import FONT_SCHEME, STYLE_FILES, ProjectFetcher, font_faces_css
+
+PARTS = ("titlepage.jinja", "citation.jinja", "editorial.jinja", "record.jinja",
+         "abbreviations.jinja")
+
+
+@dataclass
+class Layout:
+    """A laid-out book: WeasyPrint's document, and where each anchor and note landed."""
+
+    document: object
+    anchors: dict = field(default_factory=dict)  # anchor id -> page number (1-based)
+    html: str = ""
+
+
+class LogCollector(logging.Handler):
+    """Collect WeasyPrint's warnings: a build that logs one is a failed build."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def stylesheets(project, profile: str, fetcher: ProjectFetcher):
+    """Return WeasyPrint CSS objects: the book face, then the profile's style files."""
+    from weasyprint import CSS
+    sheets = [CSS(string=font_faces_css(lambda name: FONT_SCHEME + name),
+                  url_fetcher=fetcher.fetcher)]
+    missing = []
+    for name in STYLE_FILES[profile]:
+        path = project.styles_dir / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            missing.append(Diagnostic("E301", Pos(project.display(path), 1, 1),
+                                      f"style file unreadable: {getattr(error, 'strerror', error)}",
+                                      f"restore styles/{name} (git checkout styles/)"))
+            continue
+        sheets.append(CSS(string=text, base_url=path.resolve().as_uri(),
+                          url_fetcher=fetcher.fetcher))
+    if missing:
+        raise EditionError(missing)
+    return sheets
+
+
+def typeset(html: str, project, profile: str) -> object:
+    """Lay out XHTML with the profile's styles; fail on any WeasyPrint warning or blocked load."""
+    from weasyprint import HTML
+    from .footnote_check import install_footnote_fix
+    install_footnote_fix()
+    fetcher = ProjectFetcher((project.root,))
+    collector = LogCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        sheets = stylesheets(project, profile, fetcher)
+        document = HTML(string=html, base_url=(project.root.resolve() / "build").as_uri() + "/",
+                        url_fetcher=fetcher.fetcher).render(stylesheets=sheets)
+    finally:
+        logger.removeHandler(collector)
+    problems = [Diagnostic("E302", None, f"blocked a load from outside the project: {url}",
+                           "styles and templates may only use the project's own files")
+                for url in fetcher.blocked]
+    problems += [Diagnostic("E301", None, f"WeasyPrint: {r.getMessage()}",
+                            "fix the style or template it names") for r in collector.records
+                 if not any(url in r.getMessage() for url in fetcher.blocked)]
+    if problems:
+        raise EditionError(problems)
+    return document
+
+
+def page_anchors(document) -> dict[str, int]:
+    """Map every anchor (element id) to the 1-based page it is on."""
+    anchors = {}
+    for number, page in enumerate(document.pages, 1):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+    return anchors
+
+
+def book_html(edition: Edition, parts=PARTS, profile: str = "book", **context) -> str:
+    """Render the book's single XHTML document."""
+    return render("book.xhtml.jinja", edition, profile=profile, parts=parts, stylesheets=(),
+                  **context)
+
+
+def lay_out_book(edition: Edition, project) -> Layout:
+    """Lay out the book once; verify every note is placed (E402) and return the layout."""
+    from .footnote_check import verify_footnotes
+    html = book_html(edition)
+    document = typeset(html, project, "book")
+    notes = [f"note-{n.number}" for n in edition.record.notes()]
+    lost = verify_footnotes(document, notes)
+    if lost:
+        raise EditionError([Diagnostic("E402", None, f"note {p.note_id}: {p.message}",
+                                       "report this with the record; the PDF was not written")
+                            for p in lost])
+    return Layout(document, page_anchors(document), html)
+
+
+def pdf_bytes(layout: Layout, pages=None, **metadata) -> bytes:
+    """Return the PDF of a layout (or of the given pages)."""
+    document = layout.document if pages is None else layout.document.copy(pages)
+    return document.write_pdf(**metadata)
