@@ -43,6 +43,7 @@ def write_atomic(path: Path, data: bytes, display: str) -> None:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(temporary, 0o644)  # mkstemp makes it private; outputs are for everyone
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

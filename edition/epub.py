@@ -209,7 +209,7 @@ def build_epub(edition: Edition, project, breaks=(), epoch: int | None = None) -
                                     media_type="font/ttf", content=data))
     book.toc = [epub.Link(p.file, p.title, f"toc{i}") for i, p in enumerate(parts)]
     book.add_item(epub.EpubNcx())
-    book.spine = items
+    book.spine = items[:1] + [nav] + items[1:]
     out = io.BytesIO()
     options = {"mtime": modified_time(edition, epoch), "epub3_landmark": False,
                "epub3_pages": False, "epub2_guide": False, "raise_exceptions": True}

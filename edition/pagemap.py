@@ -44,7 +44,7 @@ def text_boxes(box, anchors=()):
             and not tag.endswith("::marker"):
         if not anchors or anchors[-1] != element.get("id"):
             anchors = (*anchors, element.get("id"))
-    if hasattr(box, "text") and not hasattr(box, "children"):
+    if type(box).__name__ == "TextBox":
         if anchors:
             yield box, anchors[-1]
         return

@@ -41,11 +41,11 @@ class LogCollector(logging.Handler):
         self.records.append(record)
 
 
-def stylesheets(project, profile: str, fetcher: ProjectFetcher):
+def stylesheets(project, profile: str, fetcher: ProjectFetcher, font_config):
     """Return WeasyPrint CSS objects: the book face, then the profile's style files."""
     from weasyprint import CSS
     sheets = [CSS(string=font_faces_css(lambda name: FONT_SCHEME + name),
-                  url_fetcher=fetcher.fetcher)]
+                  url_fetcher=fetcher.fetcher, font_config=font_config)]
     missing = []
     for name in STYLE_FILES[profile]:
         path = project.styles_dir / name
@@ -57,7 +57,7 @@ def stylesheets(project, profile: str, fetcher: ProjectFetcher):
                                       f"restore styles/{name} (git checkout styles/)"))
             continue
         sheets.append(CSS(string=text, base_url=path.resolve().as_uri(),
-                          url_fetcher=fetcher.fetcher))
+                          url_fetcher=fetcher.fetcher, font_config=font_config))
     if missing:
         raise EditionError(missing)
     return sheets
@@ -66,6 +66,7 @@ def stylesheets(project, profile: str, fetcher: ProjectFetcher):
 def typeset(html: str, project, profile: str) -> object:
     """Lay out XHTML with the profile's styles; fail on any WeasyPrint warning or blocked load."""
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
     from .footnote_check import install_footnote_fix
     install_footnote_fix()
     fetcher = ProjectFetcher((project.root,))
@@ -73,9 +74,11 @@ def typeset(html: str, project, profile: str) -> object:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        sheets = stylesheets(project, profile, fetcher)
+        font_config = FontConfiguration()
+        sheets = stylesheets(project, profile, fetcher, font_config)
         document = HTML(string=html, base_url=(project.root.resolve() / "build").as_uri() + "/",
-                        url_fetcher=fetcher.fetcher).render(stylesheets=sheets)
+                        url_fetcher=fetcher.fetcher).render(stylesheets=sheets,
+                                                            font_config=font_config)
     finally:
         logger.removeHandler(collector)
     problems = [Diagnostic("E302", None, f"blocked a load from outside the project: {url}",

