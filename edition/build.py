@@ -15,6 +15,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, EditionError, errors
 from .model import Pos
 from .project import Project, Shared, prepare
+from .settings import build_stamp
 
 
 @dataclass
@@ -54,30 +55,24 @@ def write_atomic(path: Path, data: bytes, display: str) -> None:
                                        "check that build/ is writable and the disk has room")])
 
 
-def source_date_epoch() -> int | None:
-    """Return SOURCE_DATE_EPOCH when set (reproducible builds), else None."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else None
-
-
-def render_outputs(edition, project: Project) -> tuple[dict[str, bytes], int]:
+def render_outputs(edition, project: Project, variant: str = "archival-accessible") -> tuple[dict, int]:
     """Lay out and package every output of an edition in memory; return {suffix: bytes}, pages."""
     from .epub import build_epub
-    from .pdf import lay_out_book, pdf_bytes
+    from .exports import citation_files
     from .pagemap import find_page_breaks
-    epoch = source_date_epoch()
+    from .pdf import lay_out_book, pdf_bytes
+    stamp = build_stamp(edition.settings)
+    files = citation_files(edition)
+    source = (project.root / edition.record.source).read_bytes() \
+        if (project.root / edition.record.source).is_file() else b""
     layout = lay_out_book(edition, project)
     outputs = {
-        ".pdf": pdf_bytes(layout, **pdf_metadata(edition, epoch)),
-        ".epub": build_epub(edition, project, find_page_breaks(layout.document), epoch,
+        ".pdf": pdf_bytes(layout, edition, stamp, variant, files, source),
+        ".epub": build_epub(edition, project, find_page_breaks(layout.document), stamp,
                             layout.index),
+        **files,
     }
     return outputs, len(layout.document.pages)
-
-
-def pdf_metadata(edition, epoch) -> dict:
-    """Return write_pdf options: reproducible dates, PDF identifier from the content."""
-    return {"uncompressed_pdf": False}
 
 
 def build_record(project: Project, path: Path, shared: Shared) -> BuildResult:

@@ -92,8 +92,22 @@ def build(records: Optional[List[str]] = typer.Argument(None, help="Records (def
 
 
 def main():
-    """Run the CLI; turn an EditionError that escaped a command into its diagnostics."""
+    """Run the CLI; turn an EditionError that escaped a command into its diagnostics.
+
+    Anything else is a bug in edition: say so in one line (EDITION_DEBUG=1 shows the
+    traceback) and exit 70 (EX_SOFTWARE), never dump a traceback on an editor.
+    """
+    import os
     try:
         app()
     except EditionError as error:
         sys.exit(report(error.diagnostics))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("EDITION_DEBUG"):
+            raise
+        print(f"edition: internal error: {type(error).__name__}: {error}\n"
+              "    hint: this is a bug in edition; run again with EDITION_DEBUG=1 and report "
+              "the traceback", file=sys.stderr)
+        sys.exit(70)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .render import Edition, render
+from .settings import build_stamp
 from .resources import FONT_FILES, STYLE_FILES, font_dir, font_faces_css
 
 # (file, template, title, landmark epub:type): the reading order of the e-book.
@@ -100,14 +101,6 @@ def normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def modified_time(edition: Edition, epoch: int | None) -> datetime:
-    """Return dcterms:modified: SOURCE_DATE_EPOCH if set, else the edition's date, never now."""
-    if epoch is not None:
-        return datetime.fromtimestamp(epoch, tz=timezone.utc)
-    date = edition.settings.date or "2000-01-01"
-    return datetime.fromisoformat(date[:10] if len(date) >= 10 else f"{date[:4]}-01-01")
-
-
 ACCESSIBILITY = (  # EPUB Accessibility 1.1 §2 discovery metadata (schema.org properties)
     ("schema:accessMode", "textual"),
     ("schema:accessModeSufficient", "textual"),
@@ -134,10 +127,10 @@ def add_metadata(book, edition: Edition, identifier: str, page_source: str) -> N
     for index, editor in enumerate(settings.editors):
         book.add_author(editor, uid=f"editor{index}", role="edt", file_as=editor)
     fields = getattr(edition.citation, "fields", None)
-    if fields is not None and getattr(fields, "translator", ""):
-        book.add_metadata("DC", "contributor", fields.translator, {"id": "translator"})
-        book.add_metadata(None, "meta", "trl", {"refines": "#translator", "property": "role",
-                                                "scheme": "marc:relators"})
+    for index, translator in enumerate(getattr(fields, "translators", ()) or ()):
+        book.add_metadata("DC", "contributor", translator, {"id": f"translator{index}"})
+        book.add_metadata(None, "meta", "trl", {"refines": f"#translator{index}",
+                                                "property": "role", "scheme": "marc:relators"})
     if record.citation:
         book.add_metadata("DC", "source", record.citation.url or record.citation.text)
     if record.summary:
@@ -146,8 +139,10 @@ def add_metadata(book, edition: Edition, identifier: str, page_source: str) -> N
         book.add_metadata("DC", "publisher", settings.publisher)
     if settings.date:
         book.add_metadata("DC", "date", settings.date)
-    if edition.record_iso_date:
+    if edition.record_iso_date:  # the date of the record itself, as the coverage of the book
         book.add_metadata("DC", "coverage", edition.record_iso_date)
+        book.add_metadata(None, "meta", edition.record_iso_date,
+                          {"property": "dcterms:temporal"})
     for prop, value in ACCESSIBILITY:
         book.add_metadata(None, "meta", value, {"property": prop})
     book.add_metadata("DC", "rights", settings.licence or "All rights reserved")
@@ -182,7 +177,7 @@ def mark_pages(parts: list[Part], breaks) -> tuple[list[Part], list[tuple[str, s
     return marked, labels
 
 
-def build_epub(edition: Edition, project, breaks=(), epoch: int | None = None,
+def build_epub(edition: Edition, project, breaks=(), stamp: datetime | None = None,
                index=()) -> bytes:
     """Return the EPUB's bytes: parts, nav (toc, landmarks, page list), NCX, CSS, fonts."""
     from ebooklib import epub
@@ -214,7 +209,7 @@ def build_epub(edition: Edition, project, breaks=(), epoch: int | None = None,
     book.add_item(epub.EpubNcx())
     book.spine = items[:1] + [nav] + items[1:]
     out = io.BytesIO()
-    options = {"mtime": modified_time(edition, epoch), "epub3_landmark": False,
+    options = {"mtime": stamp or build_stamp(edition.settings), "epub3_landmark": False,
                "epub3_pages": False, "epub2_guide": False, "raise_exceptions": True}
     writer = epub.EpubWriter(out, book, options)
     writer.process()

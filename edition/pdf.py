@@ -142,7 +142,63 @@ def lay_out_book(edition: Edition, project) -> Layout:
     return Layout(document, page_anchors(document.pages), html, index)
 
 
-def pdf_bytes(layout: Layout, pages=None, **metadata) -> bytes:
-    """Return the PDF of a layout (or of the given pages)."""
-    document = layout.document if pages is None else layout.document.copy(pages)
-    return document.write_pdf(**metadata)
+VARIANTS = {  # --pdf-variant: WeasyPrint's variant, and whether to claim PDF/UA-1 as well
+    "archival-accessible": ("pdf/a-3b", True),  # the default: one file, both claims
+    "archival": ("pdf/a-3b", False),
+    "accessible": ("pdf/ua-1", False),
+}
+
+
+def set_metadata(document, edition: Edition, stamp) -> None:
+    """Fill the document's info and XMP metadata from the edition, dates from the stamp."""
+    record, settings = edition.record, edition.settings
+    metadata = document.metadata
+    metadata.title = record.title or record.slug
+    metadata.authors = list(settings.editors)
+    metadata.description = record.summary.text if record.summary else ""
+    metadata.keywords = keywords(edition)
+    metadata.lang = settings.language
+    metadata.generator = "edition (WeasyPrint)"
+    metadata.created = metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def keywords(edition: Edition) -> list[str]:
+    """Return the PDF's keywords: the record's date, language and the persons it names most."""
+    words = ["critical edition", edition.repository]
+    if edition.record.original_language:
+        words.append(f"translated from {edition.record.original_language.text}")
+    if edition.record_iso_date:
+        words.append(edition.record_iso_date[:4])
+    counts: dict[str, int] = {}
+    for _, mention in edition.record.mentions():
+        counts[mention.person] = counts.get(mention.person, 0) + 1
+    top = sorted(counts, key=lambda p: (-counts[p], p))[:6]
+    return words + [edition.register.persons[p].name for p in top]
+
+
+def attachments(files: dict[str, bytes], source: bytes, edition: Edition, stamp) -> list:
+    """Return PDF attachments (PDF/A-3 associated files): the source record, the citations."""
+    from weasyprint import Attachment
+    slug = edition.record.slug
+    described = [(f"{slug}.txt", source, "The record as the archive exported it", "Source"),
+                 (f"{slug}.json", files.get(".json", b""), "Citation, CSL-JSON", "Supplement"),
+                 (f"{slug}.bib", files.get(".bib", b""), "Citation, BibTeX", "Supplement")]
+    return [Attachment(string=data.decode("utf-8"), name=name, description=text,
+                       relationship=relation, created=stamp, modified=stamp)
+            for name, data, text, relation in described if data]
+
+
+def pdf_bytes(layout: Layout, edition: Edition, stamp, variant: str = "archival-accessible",
+              files: dict | None = None, source: bytes = b"") -> bytes:
+    """Return the PDF of a laid-out book in a variant, with metadata and attachments."""
+    import hashlib
+    from .pdfpost import finish_pdf, install_note_tags
+    install_note_tags()
+    weasy_variant, claim_ua = VARIANTS[variant]
+    document = layout.document
+    set_metadata(document, edition, stamp)
+    identifier = hashlib.sha256(layout.html.encode()).hexdigest()[:32].encode()
+    data = document.write_pdf(pdf_variant=weasy_variant, pdf_tags=True,
+                              pdf_identifier=identifier,
+                              attachments=attachments(files or {}, source, edition, stamp))
+    return finish_pdf(data, edition, claim_ua)

@@ -7,9 +7,11 @@ are errors, so a typo never silently does nothing.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .diagnostics import Diagnostic
@@ -169,3 +171,13 @@ def load_sidecar(path: Path, source: str) -> tuple[Sidecar, list[Diagnostic]]:
     return Sidecar(source, tuple(entries["intervention"]), tuple(entries["note"]),
                    tuple(entries["sic"]), dict(data.get("citation", {})),
                    tuple(str(q) for q in questions)), found
+
+
+def build_stamp(settings) -> datetime:
+    """Return the build's date: SOURCE_DATE_EPOCH if set, else the edition's date; never now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    date = (settings.date or "2000-01-01")[:10]
+    date = date if len(date) == 10 else f"{date[:4]}-01-01"
+    return datetime.fromisoformat(date).replace(tzinfo=timezone.utc)
