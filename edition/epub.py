@@ -191,6 +191,8 @@ def build_epub(edition: Edition, project, breaks=(), stamp: datetime | None = No
     for index, part in enumerate(parts):
         item = epub.EpubItem(uid=f"part{index}", file_name=part.file,
                              media_type="application/xhtml+xml", content=part.xhtml.encode())
+        if "<svg" in part.xhtml:
+            item.properties = ["svg"]  # EPUB 3.3 §5.6.2.1: declare inline SVG in the manifest
         book.add_item(item)
         items.append(item)
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",

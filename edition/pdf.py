@@ -8,6 +8,7 @@ since it cannot move the pages before it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,26 @@ class LogCollector(logging.Handler):
         self.records.append(record)
 
 
+@contextlib.contextmanager
+def weasyprint_warnings(blocked=()):
+    """Collect what WeasyPrint logs in the block; raise E301/E302 diagnostics for it after."""
+    collector = LogCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+    problems = [Diagnostic("E302", None, f"blocked a load from outside the project: {url}",
+                           "styles and templates may only use the project's own files")
+                for url in blocked]
+    problems += [Diagnostic("E301", None, f"WeasyPrint: {r.getMessage()}",
+                            "fix the style or template it names") for r in collector.records
+                 if not any(url in r.getMessage() for url in blocked)]
+    if problems:
+        raise EditionError(problems)
+
+
 def stylesheets(project, profile: str, fetcher: ProjectFetcher, font_config):
     """Return WeasyPrint CSS objects: the book face, then the profile's style files."""
     from weasyprint import CSS
@@ -72,25 +93,12 @@ def typeset(html: str, project, profile: str) -> object:
     from .footnote_check import install_footnote_fix
     install_footnote_fix()
     fetcher = ProjectFetcher((project.root,))
-    collector = LogCollector()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collector)
-    try:
+    with weasyprint_warnings(fetcher.blocked):
         font_config = FontConfiguration()
         sheets = stylesheets(project, profile, fetcher, font_config)
         document = HTML(string=html, base_url=(project.root.resolve() / "build").as_uri() + "/",
                         url_fetcher=fetcher.fetcher).render(stylesheets=sheets,
                                                             font_config=font_config)
-    finally:
-        logger.removeHandler(collector)
-    problems = [Diagnostic("E302", None, f"blocked a load from outside the project: {url}",
-                           "styles and templates may only use the project's own files")
-                for url in fetcher.blocked]
-    problems += [Diagnostic("E301", None, f"WeasyPrint: {r.getMessage()}",
-                            "fix the style or template it names") for r in collector.records
-                 if not any(url in r.getMessage() for url in fetcher.blocked)]
-    if problems:
-        raise EditionError(problems)
     return document
 
 
@@ -198,7 +206,27 @@ def pdf_bytes(layout: Layout, edition: Edition, stamp, variant: str = "archival-
     document = layout.document
     set_metadata(document, edition, stamp)
     identifier = hashlib.sha256(layout.html.encode()).hexdigest()[:32].encode()
-    data = document.write_pdf(pdf_variant=weasy_variant, pdf_tags=True,
-                              pdf_identifier=identifier,
-                              attachments=attachments(files or {}, source, edition, stamp))
+    with fixed_clock(stamp), weasyprint_warnings():
+        data = document.write_pdf(pdf_variant=weasy_variant, pdf_tags=True,
+                                  pdf_identifier=identifier,
+                                  attachments=attachments(files or {}, source, edition, stamp))
     return finish_pdf(data, edition, claim_ua)
+
+
+@contextlib.contextmanager
+def fixed_clock(stamp):
+    """Give fontTools (which subsets the fonts) the build's date instead of the clock.
+
+    fontTools stamps each subset font's head table with SOURCE_DATE_EPOCH when it is set,
+    else with the time of day (fontTools.misc.timeTools.timestampNow).
+    """
+    import os
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved

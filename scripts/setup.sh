@@ -19,3 +19,11 @@ if ! command -v java >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq default-jre-headless >/dev/null
 fi
+# WeasyPrint subsets fonts with HarfBuzz-Subset; without it, it falls back to fontTools and
+# logs a warning, and a build that logs a warning fails.
+if ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then
+  echo "setup: installing HarfBuzz-Subset (for WeasyPrint's font subsetting)" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libharfbuzz-subset0 >/dev/null
+fi
