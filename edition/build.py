@@ -65,12 +65,14 @@ def render_outputs(edition, project: Project, variant: str = "archival-accessibl
     files = citation_files(edition)
     source = (project.root / edition.record.source).read_bytes() \
         if (project.root / edition.record.source).is_file() else b""
+    from .personsview import page_map_bytes
     layout = lay_out_book(edition, project)
     outputs = {
         ".pdf": pdf_bytes(layout, edition, stamp, variant, files, source),
         ".epub": build_epub(edition, project, find_page_breaks(layout.document), stamp,
                             layout.index),
         **files,
+        ".pages.json": page_map_bytes(project, edition, layout.anchors),
     }
     return outputs, len(layout.document.pages)
 

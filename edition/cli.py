@@ -91,6 +91,68 @@ def build(records: Optional[List[str]] = typer.Argument(None, help="Records (def
     raise typer.Exit(code)
 
 
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def prepared(project_root: Path, record: str):
+    """Return the Edition of one record, or exit 1 with its diagnostics."""
+    from .project import load_shared, prepare, resolve_records
+    project = project_at(project_root)
+    shared, found = load_shared(project)
+    paths, more = resolve_records(project, [record])
+    found += more
+    edition = None
+    if paths and not errors(found):
+        edition, more = prepare(project, paths[0], shared)
+        found += more
+    if edition is None:
+        raise typer.Exit(report(found) or 1)
+    return project, shared, edition
+
+
+@app.command()
+def persons(record: str = typer.Argument(..., help="A record (path or slug)."),
+            format: TableFormat = typer.Option(TableFormat.table, "--format"),
+            project: Path = ProjectOption):
+    """Print the persons index of a record: heading, dates, mentions, pages."""
+    from .persons import build_index
+    from .personsview import index_rows, load_page_map, render_rows
+    root, _, edition = prepared(project, record)
+    pages = load_page_map(root, edition)
+    if pages is None:
+        print("note: no up-to-date build of this record: pages are not shown "
+              "(run edition build)", file=sys.stderr)
+    rows = index_rows(build_index(edition, pages), with_pages=pages is not None)
+    print(render_rows(rows, format.value), end="")
+
+
+class CiteStyle(str, Enum):
+    chicago = "chicago"
+    chicago_note = "chicago-note"
+    mla = "mla"
+    apa = "apa"
+    bibtex = "bibtex"
+    ris = "ris"
+    csl_json = "csl-json"
+
+
+@app.command()
+def cite(record: str = typer.Argument(..., help="A record (path or slug)."),
+         style: CiteStyle = typer.Option(CiteStyle.chicago, "--style"),
+         edition_too: bool = typer.Option(False, "--edition", help="Cite the edition, not the source."),
+         project: Path = ProjectOption):
+    """Print how to cite a record's source (or this edition) in a style or export format."""
+    from .exports import cite_text
+    _, _, edition = prepared(project, record)
+    if edition.citation is None:
+        print(f"{record}: the record has no citation block", file=sys.stderr)
+        raise typer.Exit(1)
+    print(cite_text(edition, style.value, "edition" if edition_too else "source"), end="")
+
+
 def main():
     """Run the CLI; turn an EditionError that escaped a command into its diagnostics.
 
