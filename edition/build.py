@@ -18,6 +18,20 @@ from .project import Project, Shared, prepare
 from .settings import build_stamp
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: paper size ('' = the settings'), PDF variant, print-shop marks."""
+
+    paper: str = ""
+    pdf_variant: str = "archival-accessible"
+    print_marks: bool = False
+
+    def styles(self, settings) -> tuple[str, ...]:
+        """Return the style files the options add to the book's (styles/paper-*.css ...)."""
+        paper = self.paper or settings.paper
+        return (f"paper-{paper}.css",) + (("print-marks.css",) if self.print_marks else ())
+
+
 @dataclass
 class BuildResult:
     """What one record's build produced (or why not)."""
@@ -55,7 +69,7 @@ def write_atomic(path: Path, data: bytes, display: str) -> None:
                                        "check that build/ is writable and the disk has room")])
 
 
-def render_outputs(edition, project: Project, variant: str = "archival-accessible") -> tuple[dict, int]:
+def render_outputs(edition, project: Project, options: BuildOptions = BuildOptions()):
     """Lay out and package every output of an edition in memory; return {suffix: bytes}, pages."""
     from .epub import build_epub
     from .exports import citation_files
@@ -66,9 +80,9 @@ def render_outputs(edition, project: Project, variant: str = "archival-accessibl
     source = (project.root / edition.record.source).read_bytes() \
         if (project.root / edition.record.source).is_file() else b""
     from .personsview import page_map_bytes
-    layout = lay_out_book(edition, project)
+    layout = lay_out_book(edition, project, options.styles(edition.settings))
     outputs = {
-        ".pdf": pdf_bytes(layout, edition, stamp, variant, files, source),
+        ".pdf": pdf_bytes(layout, edition, stamp, options.pdf_variant, files, source),
         ".epub": build_epub(edition, project, find_page_breaks(layout.document), stamp,
                             layout.index),
         **files,
@@ -77,14 +91,15 @@ def render_outputs(edition, project: Project, variant: str = "archival-accessibl
     return outputs, len(layout.document.pages)
 
 
-def build_record(project: Project, path: Path, shared: Shared) -> BuildResult:
+def build_record(project: Project, path: Path, shared: Shared,
+                 options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build one record's outputs into build/; never raise for bad input."""
     result = BuildResult(project.display(path))
     edition, result.diagnostics = prepare(project, path, shared)
     if edition is None:
         return result
     try:
-        outputs, result.pages = render_outputs(edition, project)
+        outputs, result.pages = render_outputs(edition, project, options)
         for suffix, data in outputs.items():
             target = project.build_dir / f"{edition.record.slug}{suffix}"
             write_atomic(target, data, project.display(target))

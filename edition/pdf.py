@@ -19,8 +19,8 @@ from .persons import build_index
 from .render import Edition, render
 from .resources import FONT_SCHEME, STYLE_FILES, ProjectFetcher, font_faces_css
 
-PARTS = ("titlepage.jinja", "citation.jinja", "editorial.jinja", "record.jinja",
-         "abbreviations.jinja")
+PARTS = ("titlepage.jinja", "contents.jinja", "citation.jinja", "editorial.jinja",
+         "record.jinja", "abbreviations.jinja", "index_placeholder.jinja")
 
 
 @dataclass
@@ -64,13 +64,13 @@ def weasyprint_warnings(blocked=()):
         raise EditionError(problems)
 
 
-def stylesheets(project, profile: str, fetcher: ProjectFetcher, font_config):
-    """Return WeasyPrint CSS objects: the book face, then the profile's style files."""
+def stylesheets(project, profile: str, fetcher: ProjectFetcher, font_config, extra=()):
+    """Return WeasyPrint CSS objects: the book face, the profile's style files, then extras."""
     from weasyprint import CSS
     sheets = [CSS(string=font_faces_css(lambda name: FONT_SCHEME + name),
                   url_fetcher=fetcher.fetcher, font_config=font_config)]
     missing = []
-    for name in STYLE_FILES[profile]:
+    for name in (*STYLE_FILES[profile], *extra):
         path = project.styles_dir / name
         try:
             text = path.read_text(encoding="utf-8")
@@ -86,7 +86,7 @@ def stylesheets(project, profile: str, fetcher: ProjectFetcher, font_config):
     return sheets
 
 
-def typeset(html: str, project, profile: str) -> object:
+def typeset(html: str, project, profile: str, extra_styles=()) -> object:
     """Lay out XHTML with the profile's styles; fail on any WeasyPrint warning or blocked load."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -95,7 +95,7 @@ def typeset(html: str, project, profile: str) -> object:
     fetcher = ProjectFetcher((project.root,))
     with weasyprint_warnings(fetcher.blocked):
         font_config = FontConfiguration()
-        sheets = stylesheets(project, profile, fetcher, font_config)
+        sheets = stylesheets(project, profile, fetcher, font_config, extra_styles)
         document = HTML(string=html, base_url=(project.root.resolve() / "build").as_uri() + "/",
                         url_fetcher=fetcher.fetcher).render(stylesheets=sheets,
                                                             font_config=font_config)
@@ -113,12 +113,13 @@ def page_anchors(pages) -> dict[str, int]:
 
 def book_html(edition: Edition, parts=PARTS, profile: str = "book", **context) -> str:
     """Render the book's single XHTML document (or, with other parts, a piece of it)."""
-    context = {"index": (), "href_prefix": "", "first_page": 1, "dummy": False, **context}
+    context = {"index": (), "href_prefix": "", "first_page": 1, "dummy": False,
+               "has_index": any(True for _ in edition.record.mentions()), **context}
     return render("book.xhtml.jinja", edition, profile=profile, parts=parts, stylesheets=(),
                   **context)
 
 
-def lay_out_index(edition: Edition, project, index, pages_before: int) -> list:
+def lay_out_index(edition: Edition, project, index, pages_before: int, styles=()) -> list:
     """Lay out the persons index alone and return its pages, numbered to follow the book.
 
     WeasyPrint takes a document's first page as a recto; when the index's first page is a
@@ -127,15 +128,18 @@ def lay_out_index(edition: Edition, project, index, pages_before: int) -> list:
     dummy = pages_before % 2 == 1
     html = book_html(edition, parts=("persons.jinja",), index=index, dummy=dummy,
                      first_page=pages_before + (0 if dummy else 1))
-    pages = typeset(html, project, "book").pages
+    pages = typeset(html, project, "book", styles).pages
     return pages[1:] if dummy else pages
 
 
-def lay_out_book(edition: Edition, project) -> Layout:
-    """Lay out the book once; verify every note is placed (E402) and return the layout."""
+def lay_out_book(edition: Edition, project, styles=("paper-a5.css",)) -> Layout:
+    """Lay out the book once; verify every note is placed (E402) and return the layout.
+
+    `styles` are the style files added to the book's: the paper size, the print marks.
+    """
     from .footnote_check import verify_footnotes
     html = book_html(edition)
-    document = typeset(html, project, "book")
+    document = typeset(html, project, "book", styles)
     notes = [f"note-{n.number}" for n in edition.record.notes()]
     lost = verify_footnotes(document, notes)
     if lost:
@@ -144,8 +148,9 @@ def lay_out_book(edition: Edition, project) -> Layout:
                             for p in lost])
     index = build_index(edition, page_anchors(document.pages))
     pages = list(document.pages)
-    if index:
-        pages += lay_out_index(edition, project, index, len(pages))
+    if index:  # the last page holds the placeholder: the index takes its place
+        pages = pages[:-1]
+        pages += lay_out_index(edition, project, index, len(pages), styles)
     document = document.copy(pages)
     return Layout(document, page_anchors(document.pages), html, index)
 
