@@ -165,14 +165,27 @@ def mark_pages(parts: list[Part], breaks) -> tuple[list[Part], list[tuple[str, s
         element.set("aria-label", label)
         return element
 
-    marked, where = [], {}
-    for part in parts:
-        root = etree.fromstring(part.xhtml.encode())
+    roots = [(part, etree.fromstring(part.xhtml.encode())) for part in parts]
+    where = {}
+    for part, root in roots:
         for placed in insert_page_breaks(root, breaks, marker):
             where[placed.label] = part.file
-        xhtml = etree.tostring(root, encoding="unicode")
-        marked.append(Part(part.file, part.title, part.landmark,
-                           '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + xhtml))
+    # A page with no counterpart in the e-book (the printed contents page): its marker goes
+    # just before the next page's, so the page list still has every page of the PDF.
+    for index, page_break in enumerate(breaks):
+        if page_break.label in where:
+            continue
+        following = next((b for b in breaks[index + 1:] if b.label in where), None)
+        for part, root in roots:
+            if following is None or where[following.label] != part.file:
+                continue
+            target = root.xpath(f"//*[@id='page-{following.label}']")[0]
+            extra = marker(page_break.label)
+            target.addprevious(extra)
+            where[page_break.label] = part.file
+    marked = [Part(part.file, part.title, part.landmark, '<?xml version="1.0" encoding="utf-8"?>\n'
+                   '<!DOCTYPE html>\n' + etree.tostring(root, encoding="unicode"))
+              for part, root in roots]
     labels = [(where[b.label], b.label) for b in breaks if b.label in where]
     return marked, labels
 

@@ -21,8 +21,9 @@ FONT_FILES = {  # (weight, style) -> file of the font-source-serif-pro package
 }
 FONT_FAMILY = "Source Serif Pro"
 FONT_SCHEME = "edition-font:"
+# "handout-lines": the handout's line-number overlay (edition/handout.py), styled inline.
 STYLE_FILES = {"book": ("base.css", "book.css"), "epub": ("base.css", "epub.css"),
-               "handout": ("base.css", "book.css", "handout.css")}
+               "handout": ("base.css", "handout.css"), "handout-lines": ()}
 
 
 def font_dir() -> Path:

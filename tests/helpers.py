@@ -66,3 +66,33 @@ def note_pages(document) -> tuple[dict, dict]:
     for number, page in enumerate(document.pages, 1):
         walk(page._page_box, number, False)
     return calls, {k: sorted(set(v)) for k, v in bodies.items()}
+
+
+def pdf_page_texts(path) -> list[str]:
+    """Return the text of each page of a PDF, as pypdf extracts it."""
+    from pypdf import PdfReader
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+def first_words(document) -> list[str]:
+    """Return the first word of the reading flow on each page of a WeasyPrint document."""
+    firsts = []
+
+    def walk(box):
+        kind = type(box).__name__
+        if kind in ("FootnoteAreaBox", "MarginBox"):
+            return None
+        tag = getattr(box, "element_tag", "") or ""
+        if "::" in tag:
+            return None
+        if kind == "TextBox" and re.search(r"\w", box.text):
+            return re.search(r"[\w’'-]+", box.text).group()
+        for child in getattr(box, "children", ()) or ():
+            found = walk(child)
+            if found:
+                return found
+        return None
+
+    for page in document.pages:
+        firsts.append(walk(page._page_box))
+    return firsts
