@@ -74,21 +74,43 @@ def build(records: Optional[List[str]] = typer.Argument(None, help="Records (def
           strict: bool = typer.Option(False, "--strict", "-W", help="Warnings fail too."),
           project: Path = ProjectOption):
     """Build the PDF, the EPUB and the citation files of records into build/."""
-    from .runner import run_builds
-    results = run_builds(project_at(project), records, jobs=jobs, scheduler=scheduler,
-                         force=force, progress=lambda line: print(line, file=sys.stderr))
-    diagnostics = [d for r in results for d in r.diagnostics]
-    code = report(diagnostics, strict)
-    for result in results:
-        state = "up to date" if result.cached else ("built" if result.ok else "FAILED")
-        print(f"{result.record}: {state}; {result.pages} pages, {result.notes} notes")
-        for output in result.outputs:
-            print(f"  {output}")
-    failed = [r.record for r in results if not r.ok]
-    if failed:
-        print(f"{len(failed)} of {len(results)} records failed: {', '.join(failed)}",
-              file=sys.stderr)
+    from .runner import SchedulerError, run_builds, summary
+    try:
+        results = run_builds(project_at(project), records, jobs=jobs, scheduler=scheduler,
+                             force=force, progress=lambda line: print(line, file=sys.stderr))
+    except SchedulerError as error:
+        print(f"edition: {error}", file=sys.stderr)
+        raise typer.Exit(2)
+    code = report([d for r in results for d in r.diagnostics], strict)
+    lines, failures = summary(results)
+    print("\n".join(lines))
+    if failures:
+        print(failures, file=sys.stderr)
     raise typer.Exit(code)
+
+
+@app.command()
+def watch(records: Optional[List[str]] = typer.Argument(None, help="Records (default: all)."),
+          jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Parallel processes."),
+          strict: bool = typer.Option(False, "--strict", "-W", help="Warnings fail too."),
+          project: Path = ProjectOption):
+    """Build, then rebuild what changed each time a source or style file is saved (Ctrl-C stops)."""
+    from .runner import run_builds, summary
+    from .watch import watch_project
+    root = project_at(project)
+
+    def rebuild(changed):
+        if changed:
+            print(f"changed: {', '.join(sorted(root.display(p) for p in changed))}",
+                  file=sys.stderr)
+        results = run_builds(root, records, jobs=jobs,
+                             progress=lambda line: print(line, file=sys.stderr))
+        report([d for r in results for d in r.diagnostics], strict)
+        lines, failures = summary(results)
+        print("\n".join(lines), flush=True)
+        print(failures or "watching for changes (Ctrl-C stops)", file=sys.stderr, flush=True)
+
+    watch_project(root, rebuild)
 
 
 class TableFormat(str, Enum):

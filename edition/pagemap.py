@@ -14,6 +14,7 @@ from dataclasses import dataclass
 IGNORED = "\u00ad\u2010"  # soft hyphen and the hyphen WeasyPrint adds when it breaks a word
 SKIP_CLASSES = ("note", "noteref", "footnote")
 XHTML = "{http://www.w3.org/1999/xhtml}"
+SVG = "{http://www.w3.org/2000/svg}"  # an inline SVG's <title> is not laid out as text
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def text_slots(element):
     if not skipped(element):
         yield element, "text"
         for child in element:
-            if skipped(child) or child.tag == f"{XHTML}aside":
+            if skipped(child) or child.tag in (f"{XHTML}aside", f"{SVG}svg"):
                 yield child, "tail"
                 continue
             yield from text_slots(child)

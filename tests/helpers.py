@@ -83,7 +83,8 @@ def first_words(document) -> list[str]:
         if kind in ("FootnoteAreaBox", "MarginBox"):
             return None
         tag = getattr(box, "element_tag", "") or ""
-        if "::" in tag:
+        element = getattr(box, "element", None)
+        if "::" in tag or (element is not None and element.get("class") == "paragraph-number"):
             return None
         if kind == "TextBox" and re.search(r"\w", box.text):
             return re.search(r"[\w’'-]+", box.text).group()

@@ -111,7 +111,7 @@ def test_persons_epub_page_list_matches_pdf_pages(built, layout):
                              and following_marker.get("role") == "doc-pagebreak"):
             continue  # a blank page, or the printed contents: it stands with the next page
         following = "".join(t for t in marker.xpath("following::text()")
-                            if not t.getparent().get("class") in ("paragraph-number",))
+                            if t.is_tail or t.getparent().get("class") != "paragraph-number")
         assert following.lstrip().startswith(first) or first in following.lstrip()[:40], \
             (a.text, first, following[:60])
 
