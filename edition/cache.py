@@ -95,8 +95,8 @@ def lookup(project, path: Path, key: str) -> BuildResult | None:
         entry = json.loads(entry_path(project, path).read_text(encoding="utf-8"))
         if entry.get("format") != FORMAT or entry.get("key") != key:
             return None
-        outputs = [project.build_dir / name for name in entry["outputs"]]
-        if any(file_digest(out) != entry["outputs"][out.name] for out in outputs):
+        outputs = [project.build_dir / name for name, _ in entry["outputs"]]
+        if any(file_digest(out) != digest for out, (_, digest) in zip(outputs, entry["outputs"])):
             return None
         diagnostics = [restore_diagnostic(d) for d in entry["diagnostics"]]
         return BuildResult(project.display(path), outputs, entry["pages"], entry["notes"],
@@ -110,7 +110,7 @@ def store(project, path: Path, key: str, result: BuildResult) -> None:
     if not result.ok or not result.outputs:
         return
     entry = {"format": FORMAT, "key": key, "pages": result.pages, "notes": result.notes,
-             "outputs": {out.name: file_digest(out) for out in result.outputs},
+             "outputs": [[out.name, file_digest(out)] for out in result.outputs],
              "diagnostics": [d.as_dict() for d in result.diagnostics]}
     target = entry_path(project, path)
     write_atomic(target, (json.dumps(entry, indent=1, sort_keys=True) + "\n").encode(),

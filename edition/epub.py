@@ -64,9 +64,12 @@ def subset_fonts(text: str) -> dict[str, bytes]:
     """Return the book face's files cut down to the characters the e-book uses."""
     from fontTools import subset
     options = subset.Options()
-    options.layout_features = ["*"]  # keep small caps, old-style figures, ligatures
+    # Keep the features the styles use: small caps, figures, ligatures, kerning, marks.
+    options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk",
+                               "smcp", "c2sc", "onum", "lnum", "pnum", "tnum"]
     options.name_IDs = ["*"]
     options.recalc_timestamp = False  # the head table's date must not come from the clock
+    options.hinting = False  # e-readers render unhinted at their own sizes: half the bytes
     chars = set(text) | set("0123456789[]…–—’“”")
     fonts = {}
     for name in FONT_FILES.values():

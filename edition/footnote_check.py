@@ -168,3 +168,44 @@ def install_footnote_fix():
     _linebox_layout.edition_footnote_fix = True
     # block_container_layout() looks the name up in the module at each call.
     block._linebox_layout = _linebox_layout
+    _install_overflow_tolerance()
+
+
+# Why _install_overflow_tolerance() is needed. WeasyPrint 70.0,
+# weasyprint/layout/__init__.py, LayoutContext._update_footnote_area(), tells
+# whether a page's notes overflow the footnote area by comparing two float sums
+# exactly ("overflow = last_child_bottom > footnote_area_bottom"). Sums of the
+# same lengths in another order can differ by rounding (2.3e-13 px seen with a
+# 2mm padding-top on @footnote): every note then "overflows" and is moved on,
+# and as a page's later notes follow a moved one (block.py, line 441), the notes
+# drift to one per page at the end of the document. The wrapper checks a
+# reported overflow again with a tolerance far below a printer's dot.
+
+OVERFLOW_TOLERANCE = 0.01  # CSS px
+
+
+def _install_overflow_tolerance():
+    """Make LayoutContext._update_footnote_area ignore overflows of a rounding error."""
+    from math import inf
+
+    from weasyprint.formatting_structure import build
+    from weasyprint.layout import LayoutContext, block_level_layout
+
+    original = LayoutContext._update_footnote_area
+    if getattr(original, 'edition_footnote_fix', False):
+        return
+
+    def _update_footnote_area(self):
+        overflow = original(self)
+        if overflow:  # lay the area out again, as the original does, to measure by how much
+            area = block_level_layout(
+                self, build.create_anonymous_boxes(self.current_footnote_area.deepcopy()),
+                -inf, None, self.current_footnote_area.page)[0]
+            last = area.children[-1]
+            excess = ((last.position_y + last.margin_height() - last.margin_bottom) -
+                      (area.position_y + area.margin_height() - area.margin_bottom))
+            overflow = excess > OVERFLOW_TOLERANCE
+        return overflow
+
+    _update_footnote_area.edition_footnote_fix = True
+    LayoutContext._update_footnote_area = _update_footnote_area

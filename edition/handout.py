@@ -259,8 +259,10 @@ def handout_html(edition, *, chosen: list[int], last: int, paper: str, numbers: 
     citation = edition.citation
     url = (citation.fields.url if citation else "") or \
         (edition.record.citation.url if edition.record.citation else "")
+    cuts = any(i.kind in ("summary", "omission") for p in edition.record.paragraphs
+               if p.role != "omitted" for i in p.inlines if isinstance(i, Intervention))
     return render("handout.xhtml.jinja", edition, profile="handout", page_size=PAPERS[paper],
-                  numbers=numbers, extent=extent, questions=questions,
+                  numbers=numbers, extent=extent, questions=questions, cuts=cuts,
                   persons=build_index(edition), running=short_citation(edition),
                   cite_style=style, cite=cite, url=url, qr=citation.qr_svg if citation else "")
 

@@ -23,10 +23,29 @@ def finish_pdf(data: bytes, edition, claim_ua: bool) -> bytes:
         viewer.DisplayDocTitle = True
         pdf.Root.ViewerPreferences = viewer
         pdf.Root.Lang = pikepdf.String(edition.settings.language)
+        dedupe_associated_files(pdf)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
         return out.getvalue()
+
+
+def dedupe_associated_files(pdf) -> None:
+    """Keep each associated file once in the catalog's /AF (PDF/A-3 §6.8).
+
+    WeasyPrint 70's PDF/A writer adds each attachment's file specification twice: once from
+    the EmbeddedFiles name tree and once from its scan of the objects.
+    """
+    import pikepdf
+    if "/AF" not in pdf.Root:
+        return
+    seen, unique = set(), []
+    for spec in pdf.Root.AF:
+        key = spec.objgen if spec.is_indirect else id(spec)
+        if key not in seen:
+            seen.add(key)
+            unique.append(spec)
+    pdf.Root.AF = pikepdf.Array(unique)
 
 
 def install_note_tags() -> None:

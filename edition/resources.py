@@ -14,10 +14,8 @@ from pathlib import Path
 FONT_FILES = {  # (weight, style) -> file of the font-source-serif-pro package
     (400, "normal"): "SourceSerifPro-Regular.ttf",
     (400, "italic"): "SourceSerifPro-It.ttf",
-    (600, "normal"): "SourceSerifPro-Semibold.ttf",
+    (600, "normal"): "SourceSerifPro-Semibold.ttf",  # headings, index headings
     (600, "italic"): "SourceSerifPro-SemiboldIt.ttf",
-    (700, "normal"): "SourceSerifPro-Bold.ttf",
-    (700, "italic"): "SourceSerifPro-BoldIt.ttf",
 }
 FONT_FAMILY = "Source Serif Pro"
 FONT_SCHEME = "edition-font:"

@@ -216,7 +216,7 @@ def on_dask(address: str, project: Project, paths: list[Path], options, force: b
     with client:
         futures = {client.submit(build_one, root, str(path.resolve()), options, force, epoch,
                                  pure=False): n for n, path in enumerate(paths)}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             n = futures[future]
             try:
                 yield n, future.result()

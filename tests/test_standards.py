@@ -1,0 +1,168 @@
+"""Print and e-book standards: PDF/A-3b + PDF/UA-1 structure, fonts, sizes, EPUB a11y, bytes."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pikepdf
+import pytest
+
+from edition.build import BuildOptions, build_record
+
+from conftest import BUNDLED, copy_project
+from helpers import epub_documents
+
+NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+MM = 72 / 25.4
+
+
+def pdf_of(result):
+    return next(p for p in result.outputs if p.suffix == ".pdf")
+
+
+def test_standards_pdf_archival_and_accessible_claims(built):
+    with pikepdf.open(pdf_of(built)) as pdf:
+        with pdf.open_metadata() as meta:
+            assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
+            assert meta["pdfuaid:part"] == "1"
+            assert meta["dc:title"].startswith("Record of the Meeting")
+            assert set(meta["dc:language"]) == {"en"}
+            assert "Maurice Thorez" in meta["pdf:Keywords"]
+            assert meta["dc:description"].startswith("Stalin and Thorez discuss")
+        intents = pdf.Root.OutputIntents
+        assert str(intents[0].S) == "/GTS_PDFA1" and "/DestOutputProfile" in intents[0]
+        assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
+        assert str(pdf.Root.Lang) == "en"
+        assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
+
+
+def test_standards_pdf_fonts_are_the_book_face_embedded(built):
+    with pikepdf.open(pdf_of(built)) as pdf:
+        fonts = {}
+        for page in pdf.pages:
+            for _, font in page.Resources.get("/Font", {}).items():
+                descriptor = font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font \
+                    else font.FontDescriptor
+                embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                fonts[str(font.BaseFont)] = embedded
+        assert fonts and all(fonts.values()), fonts
+        assert all("Source-Serif-Pro" in name for name in fonts), fonts
+
+
+def structure_types(pdf) -> dict[str, int]:
+    counts: dict[str, int] = {}
+
+    def walk(node):
+        if isinstance(node, pikepdf.Array):
+            for item in node:
+                walk(item)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            counts[str(node.S)] = counts.get(str(node.S), 0) + 1
+            if "/K" in node:
+                walk(node.K)
+    walk(pdf.Root.StructTreeRoot.K)
+    return counts
+
+
+def test_standards_pdf_notes_are_tagged_reference_and_note(built, edition):
+    with pikepdf.open(pdf_of(built)) as pdf:
+        counts = structure_types(pdf)
+    notes = len(edition.record.notes())
+    assert counts.get("/Reference") == notes and counts.get("/Note", 0) >= notes
+    assert counts.get("/H1") and counts.get("/H2")
+
+
+def test_standards_pdf_bookmarks_and_attachments(built):
+    with pikepdf.open(pdf_of(built)) as pdf:
+        titles = []
+        with pdf.open_outline() as outline:
+            stack = list(outline.root)
+            while stack:
+                item = stack.pop(0)
+                titles.append(item.title)
+                stack.extend(item.children)
+        assert "Editorial note" in titles and "Persons" in titles and "Contents" in titles
+        names = sorted(pdf.attachments)
+        assert names == [f"{BUNDLED}.bib", f"{BUNDLED}.json", f"{BUNDLED}.txt"]
+        assert len(pdf.Root.AF) == 3  # PDF/A-3 associated files
+
+
+@pytest.mark.parametrize("paper, size", [("a4", (210, 297)), ("letter", (215.9, 279.4)),
+                                         ("6x9", (152.4, 228.6))])
+def test_standards_paper_sizes(tmp_path, shared, paper, size):
+    from edition.project import Project
+    project = Project(copy_project(tmp_path))
+    result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared,
+                          BuildOptions(paper=paper))
+    assert result.ok, result.diagnostics
+    with pikepdf.open(pdf_of(result)) as pdf:
+        box = [float(v) for v in pdf.pages[5].MediaBox]
+    assert (round((box[2] - box[0]) / MM, 1), round((box[3] - box[1]) / MM, 1)) == size
+
+
+def test_standards_print_marks_add_bleed(tmp_path, shared):
+    from edition.project import Project
+    project = Project(copy_project(tmp_path))
+    result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared,
+                          BuildOptions(print_marks=True))
+    assert result.ok, result.diagnostics
+    with pikepdf.open(pdf_of(result)) as pdf:
+        page = pdf.pages[5]
+        media = [float(v) for v in page.MediaBox]
+        trim = [float(v) for v in page.TrimBox]
+        bleed = [float(v) for v in page.BleedBox]
+    assert round((trim[2] - trim[0]) / MM) == 148  # A5 trim
+    assert round((bleed[0] - media[0]) / MM, 1) >= 0 and round((trim[0] - bleed[0]) / MM, 1) == 3.0
+
+
+def test_standards_builds_are_byte_identical(tmp_path, shared, built):
+    from edition.project import Project
+    project = Project(copy_project(tmp_path))
+    again = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared)
+    for first, second in zip(built.outputs, again.outputs):
+        assert first.name == second.name and first.read_bytes() == second.read_bytes(), first.name
+
+
+def test_standards_epub_accessibility_metadata(built):
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    opf = zipfile.ZipFile(epub).read("EPUB/content.opf").decode()
+    for feature in ("tableOfContents", "index", "printPageNumbers", "pageNavigation",
+                    "readingOrder", "structuralNavigation"):
+        assert f'<meta property="schema:accessibilityFeature">{feature}</meta>' in opf
+    for prop in ("schema:accessMode", "schema:accessModeSufficient", "schema:accessibilityHazard",
+                 "schema:accessibilitySummary"):
+        assert f'property="{prop}"' in opf
+    assert "EPUB Accessibility 1.1 - WCAG 2.2 Level AA" in opf
+    assert "<dc:source>https://wilson-center-digital-archive" in opf
+    assert 'scheme="marc:relators">trl</meta>' in opf and "Vladislav Zubok" in opf
+
+
+def test_standards_epub_navigation_roles_and_languages(built):
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    docs = epub_documents(epub)
+    nav = docs["EPUB/nav.xhtml"]
+    types = nav.xpath("//x:nav/@epub:type", namespaces=NS)
+    assert set(types) == {"toc", "landmarks", "page-list"}
+    roles = {"noteref": "doc-noteref", "footnote": "doc-footnote", "pagebreak": "doc-pagebreak",
+             "toc": "doc-toc", "page-list": "doc-pagelist"}
+    for name, root in docs.items():
+        assert root.get("lang") == "en" and root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+        for element in root.xpath("//*[@epub:type][not(ancestor::x:nav[@epub:type='landmarks'])]",
+                                  namespaces=NS):
+            for kind in element.get("{http://www.idpf.org/2007/ops}type").split():
+                if kind in roles:
+                    assert element.get("role") == roles[kind], (name, kind)
+    glosses = docs["EPUB/text.xhtml"].xpath("//x:i[@class='gloss']", namespaces=NS)
+    assert glosses and all(g.get("lang") == "ru-Latn" for g in glosses)
+
+
+def test_standards_epub_fonts_are_subset_and_css_has_no_fixed_colours(built):
+    from resources_check import font_sizes
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    with zipfile.ZipFile(epub) as z:
+        fonts = {n: len(z.read(n)) for n in z.namelist() if n.startswith("EPUB/fonts/")}
+        css = z.read("EPUB/css/edition.css").decode()
+    originals = font_sizes()
+    assert fonts and all(size < originals[n.split("/")[-1]] / 2 for n, size in fonts.items())
+    import re
+    assert not re.search(r"(?<![-\w])(color|background(-color)?)\s*:\s*(#|rgb|black|white)", css)
