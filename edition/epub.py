@@ -89,8 +89,12 @@ def book_identifier(edition: Edition, parts: list[Part]) -> str:
     return f"urn:uuid:{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
 
 
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite an EPUB zip with mimetype first and stored, fixed order and fixed timestamps."""
+def normalize_zip(data: bytes, language: str = "") -> bytes:
+    """Rewrite an EPUB zip with mimetype first and stored, fixed order and fixed timestamps.
+
+    Also give the package document its language (xml:lang on <package>, EPUB 3.3 §5.4.1.2),
+    which EbookLib does not write.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     order = ["mimetype"] + sorted(n for n in names if n != "mimetype")
@@ -100,7 +104,10 @@ def normalize_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name), compresslevel=9)
+            content = source.read(name)
+            if name.endswith(".opf") and language:
+                content = content.replace(b"<package ", f'<package xml:lang="{language}" '.encode(), 1)
+            target.writestr(info, content, compresslevel=9)
     return out.getvalue()
 
 
@@ -232,4 +239,4 @@ def build_epub(edition: Edition, project, breaks=(), stamp: datetime | None = No
     writer = epub.EpubWriter(out, book, options)
     writer.process()
     writer.write()
-    return normalize_zip(out.getvalue())
+    return normalize_zip(out.getvalue(), edition.settings.language)

@@ -27,6 +27,7 @@ COUNTED = frozenset({"paragraph", "dateline", "attendance", "summary", "signatur
 NUMBER_GAP_MM = 5  # from the text's right edge to the line numbers
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS px
 PT_PER_PX = 0.75
+LINE_NUMBERS_XOBJECT = "/EditionLineNumbers"  # a fixed name: rebuilds stay byte-identical
 
 
 @dataclass
@@ -230,12 +231,11 @@ def load_questions(project, record_path: Path, path: Path | None) -> list[tuple]
 # --------------------------------------------------------------------------- rendering
 
 def short_citation(edition) -> str:
-    """Return the running head: the title shortened, the date and the repository (Chicago 14.29)."""
+    """Return the running head: the title, shortened, and the date (Chicago 14.29)."""
     title = edition.record.title or edition.record.slug
-    if len(title) > 64:
-        title = title[:64].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    rest = ", ".join(part for part in (edition.record.date, edition.repository) if part)
-    return f"“{title},” {rest}" if rest else f"“{title}”"
+    if len(title) > 56:
+        title = title[:56].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return f"“{title},” {edition.record.date}" if edition.record.date else f"“{title}”"
 
 
 def how_to_cite(edition) -> tuple[str, str]:
@@ -308,6 +308,14 @@ def has_text(box) -> bool:
     return any(has_text(c) for c in getattr(box, "children", ()) if not absolute(c))
 
 
+def text_boxes(box):
+    """Yield the text boxes under a box (Box.descendants() skips absolutely placed boxes)."""
+    if type(box).__name__ == "TextBox":
+        yield box
+    for child in getattr(box, "children", ()):
+        yield from text_boxes(child)
+
+
 def find_line_numbers(document) -> list[LineNumber]:
     """Return a number for every fifth counted line of each page, at the line's baseline."""
     found = []
@@ -341,8 +349,8 @@ def line_number_pdf(layout: HandoutLayout, project, stamp) -> tuple[bytes, list[
         width=first.width, height=first.height,
         sheets=[[n for n in layout.line_numbers if n.page == p] for p in pages])
     document = typeset(html, project, "handout-lines")
-    drawn = [tb.position_y + tb.baseline for page in document.pages
-             for tb in page._page_box.descendants() if type(tb).__name__ == "TextBox"]
+    drawn = [box.position_y + box.baseline for page in document.pages
+             for box in text_boxes(page._page_box)]
     wanted = [n.baseline for p in pages for n in layout.line_numbers if n.page == p]
     shifts = {round(w - d, 3) for w, d in zip(wanted, drawn)}
     if len(drawn) != len(wanted) or len(document.pages) != len(pages) or len(shifts) != 1:
@@ -359,7 +367,7 @@ def draw_line_numbers(data: bytes, overlay: bytes, pages: list[int], shift: floa
         for sheet, index in zip(numbers.pages, pages):
             page = pdf.pages[index]
             form = pdf.copy_foreign(sheet.as_form_xobject())
-            name = page.add_resource(form, pikepdf.Name.XObject, prefix="LineNumbers")
+            name = page.add_resource(form, pikepdf.Name.XObject, LINE_NUMBERS_XOBJECT)
             # The page's own content is wrapped in q/Q so that its graphics state ends here.
             page.contents_add(b"q", prepend=True)
             page.contents_add(f"Q /Artifact BMC q 1 0 0 1 0 {-shift:.3f} cm {name} Do Q EMC"
@@ -397,16 +405,25 @@ def handout_pdf(layout: HandoutLayout, edition, project) -> bytes:
     return draw_line_numbers(data, *line_number_pdf(layout, project, stamp))
 
 
-def make_handout(project, record_path: Path, shared, *, paragraphs: str | None = None,
-                 paper: str = "a4", numbers: str = "paragraphs", questions: Path | None = None,
-                 max_pages: int | None = None, output: Path | None = None) -> HandoutResult:
-    """Write a record's handout (build/<slug>-handout-<paper>.pdf or `output`).
+@dataclass
+class HandoutSource:
+    """What a handout is made from: the excerpt's Edition, its XHTML, and the diagnostics."""
 
-    Raises EditionError for bad input (the record's errors, E501 for bad --paragraphs, E001
-    for an unreadable questions file); warns W501 when the handout is over `max_pages`.
-    `paper` and `numbers` must be in PAPERS and NUMBERS (ValueError: the CLI checks them).
+    edition: object
+    html: str
+    chosen: list[int]
+    diagnostics: list[Diagnostic]
+
+
+def prepare_handout(project, record_path: Path, shared, *, paragraphs: str | None = None,
+                    paper: str = "a4", numbers: str = "paragraphs",
+                    questions: Path | None = None) -> HandoutSource:
+    """Read the record, cut the excerpt and render the handout's XHTML; write nothing.
+
+    Raises EditionError for bad input: the record's errors, E501 for bad --paragraphs, E001
+    for an unreadable questions file. `paper` and `numbers` must be in PAPERS and NUMBERS
+    (ValueError otherwise: the CLI offers only those).
     """
-    from .build import write_atomic
     from .project import prepare
     if paper not in PAPERS or numbers not in NUMBERS:
         raise ValueError(f"paper must be one of {list(PAPERS)}, numbers one of {list(NUMBERS)}")
@@ -420,13 +437,29 @@ def make_handout(project, record_path: Path, shared, *, paragraphs: str | None =
     edition = replace(edition, record=excerpt(edition.record, chosen), paper=paper)
     html = handout_html(edition, chosen=chosen, last=last, paper=paper, numbers=numbers,
                         questions=asked)
-    layout = lay_out_handout(edition, project, html, numbers)
+    return HandoutSource(edition, html, chosen, found)
+
+
+def make_handout(project, record_path: Path, shared, *, paragraphs: str | None = None,
+                 paper: str = "a4", numbers: str = "paragraphs", questions: Path | None = None,
+                 max_pages: int | None = None, output: Path | None = None) -> HandoutResult:
+    """Write a record's handout to build/<slug>-handout-<paper>.pdf (or `output`).
+
+    `paragraphs`: "5-12,15" (None: the whole record); `numbers`: paragraphs | lines | both;
+    `questions`: a Markdown or text file (None: the sidecar's questions, if any). Raises
+    EditionError as `prepare_handout` does, or E402/E401 when layout or writing fails, and
+    nothing is written then; warns W501 (in the result) when the handout is over `max_pages`.
+    """
+    from .build import write_atomic
+    source = prepare_handout(project, record_path, shared, paragraphs=paragraphs, paper=paper,
+                             numbers=numbers, questions=questions)
+    layout = lay_out_handout(source.edition, project, source.html, numbers)
     path = Path(output) if output else \
-        project.build_dir / f"{edition.record.slug}-handout-{paper}.pdf"
-    write_atomic(path, handout_pdf(layout, edition, project), project.display(path))
-    pages = len(layout.document.pages)
+        project.build_dir / f"{source.edition.record.slug}-handout-{paper}.pdf"
+    write_atomic(path, handout_pdf(layout, source.edition, project), project.display(path))
+    pages, found = len(layout.document.pages), source.diagnostics
     if max_pages is not None and pages > max_pages:
         found.append(Diagnostic("W501", None, f"the handout has {pages} pages, more than "
                                 f"--max-pages {max_pages}", "choose fewer paragraphs "
-                                "(--paragraphs), or leave out the line numbers or questions"))
+                                "(--paragraphs), or leave out the questions"))
     return HandoutResult(path, pages, found)

@@ -210,7 +210,8 @@ def on_dask(address: str, project: Project, paths: list[Path], options, force: b
         raise SchedulerError(f"--scheduler needs Dask: pip install 'edition[dask]' ({error})")
     root, epoch = str(project.root.resolve()), os.environ.get("SOURCE_DATE_EPOCH")
     try:
-        client = Client(address, timeout="10s", set_as_default=False)
+        # how long to try: Dask's distributed.comm.timeouts.connect (30 s unless configured)
+        client = Client(address, set_as_default=False)
     except (OSError, ValueError) as error:
         raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {error}")
     with client:
