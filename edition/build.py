@@ -81,10 +81,11 @@ def render_outputs(edition, project: Project, options: BuildOptions = BuildOptio
         if (project.root / edition.record.source).is_file() else b""
     from .personsview import page_map_bytes
     layout = lay_out_book(edition, project, options.styles(edition.settings))
+    pdf = pdf_bytes(layout, edition, stamp, options.pdf_variant, files, source)
     outputs = {
-        ".pdf": pdf_bytes(layout, edition, stamp, options.pdf_variant, files, source),
+        ".pdf": pdf,
         ".epub": build_epub(edition, project, find_page_breaks(layout.document), stamp,
-                            layout.index),
+                            layout.index, pdf),
         **files,
         ".pages.json": page_map_bytes(project, edition, layout.anchors),
     }

@@ -200,8 +200,36 @@ def mark_pages(parts: list[Part], breaks) -> tuple[list[Part], list[tuple[str, s
     return marked, labels
 
 
+def cover_png(pdf: bytes, height: int = 1600) -> bytes:
+    """Render the PDF's title page as the e-book's cover image (PNG, `height` pixels high)."""
+    import pypdfium2
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        image = page.render(scale=height / page.get_size()[1]).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        document.close()
+
+
+def add_cover(book, edition: Edition, png: bytes):
+    """Add the cover image and its page; return the page (first in the spine)."""
+    from ebooklib import epub
+    image = epub.EpubItem(uid="cover-image", file_name="images/cover.png",
+                          media_type="image/png", content=png)
+    image.properties = ["cover-image"]
+    book.add_item(image)
+    page = epub.EpubItem(uid="cover", file_name="cover.xhtml", media_type="application/xhtml+xml",
+                         content=render("cover.xhtml.jinja", edition, stylesheets=(
+                             "css/edition.css",)).encode())
+    book.add_item(page)
+    return page
+
+
 def build_epub(edition: Edition, project, breaks=(), stamp: datetime | None = None,
-               index=()) -> bytes:
+               index=(), pdf: bytes = b"") -> bytes:
     """Return the EPUB's bytes: parts, nav (toc, landmarks, page list), NCX, CSS, fonts."""
     from ebooklib import epub
     parts, page_labels = mark_pages(render_parts(edition, index), breaks)
@@ -232,7 +260,8 @@ def build_epub(edition: Edition, project, breaks=(), stamp: datetime | None = No
                                     media_type="font/ttf", content=data))
     book.toc = [epub.Link(p.file, p.title, f"toc{i}") for i, p in enumerate(parts)]
     book.add_item(epub.EpubNcx())
-    book.spine = items[:1] + [nav] + items[1:]
+    book.spine = ([add_cover(book, edition, cover_png(pdf))] if pdf else []) \
+        + items[:1] + [nav] + items[1:]
     out = io.BytesIO()
     options = {"mtime": stamp or build_stamp(edition.settings), "epub3_landmark": False,
                "epub3_pages": False, "epub2_guide": False, "raise_exceptions": True}

@@ -366,12 +366,15 @@ def draw_line_numbers(data: bytes, overlay: bytes, pages: list[int], shift: floa
     with pikepdf.open(io.BytesIO(data)) as pdf, pikepdf.open(io.BytesIO(overlay)) as numbers:
         for sheet, index in zip(numbers.pages, pages):
             page = pdf.pages[index]
-            form = pdf.copy_foreign(sheet.as_form_xobject())
-            name = page.add_resource(form, pikepdf.Name.XObject, LINE_NUMBERS_XOBJECT)
+            # WeasyPrint gives all pages one resource dictionary: this page gets its own.
+            resources = pikepdf.Dictionary(page.Resources)
+            resources.XObject = pikepdf.Dictionary(resources.get("/XObject", {}))
+            resources.XObject[LINE_NUMBERS_XOBJECT] = pdf.copy_foreign(sheet.as_form_xobject())
+            page.Resources = resources
             # The page's own content is wrapped in q/Q so that its graphics state ends here.
             page.contents_add(b"q", prepend=True)
-            page.contents_add(f"Q /Artifact BMC q 1 0 0 1 0 {-shift:.3f} cm {name} Do Q EMC"
-                              .encode())
+            page.contents_add(f"Q /Artifact BMC q 1 0 0 1 0 {-shift:.3f} cm "
+                              f"{LINE_NUMBERS_XOBJECT} Do Q EMC".encode())
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
