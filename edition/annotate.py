@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from .classify import PAREN, classify_bracket, classify_paren
 from .diagnostics import Diagnostic
+from .register import forms_pattern
 from .model import Intervention, Mention, Paragraph, Pos, Record, Text, with_inlines
 from .settings import Settings, Sidecar
 
@@ -192,12 +193,26 @@ def number_notes(record: Record, context: Context):
     return replace(record, paragraphs=tuple(paragraphs)), []
 
 
+def sidecar_forms(context: Context) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Return the sidecar's extra name forms ([[person]] at = ..., id = ...), checking ids."""
+    forms, found = {}, []
+    persons = context.register.persons if context.register else {}
+    for override in context.sidecar.persons:
+        if override.person in persons:
+            forms[override.at] = override.person
+        else:
+            found.append(Diagnostic("E206", override.pos, f"unknown person id {override.person!r}",
+                                    "use an id of source/persons.toml ([persons.<id>])"))
+    return forms, found
+
+
 def find_mentions(record: Record, context: Context):
     """Mark every name form of a registered person, in the reading text and in notes."""
-    pattern = context.register.pattern() if context.register else None
-    if pattern is None:
-        return record, []
-    forms = context.register.forms
+    extra, found = sidecar_forms(context)
+    if context.register is None or not (context.register.persons or extra):
+        return record, found
+    forms = {**context.register.forms, **extra}
+    pattern = forms_pattern(forms)
     paragraphs = []
     for paragraph in record.paragraphs:
         inlines = []
@@ -205,13 +220,13 @@ def find_mentions(record: Record, context: Context):
             if isinstance(node, Text):
                 inlines.extend(split_mentions(node, pattern, forms))
             elif isinstance(node, Intervention) and node.text:
-                found = tuple(Mention(forms[m.group("form")], m.group("form"), node.pos, m.start())
+                named = tuple(Mention(forms[m.group("form")], m.group("form"), node.pos, m.start())
                               for m in pattern.finditer(node.text))
-                inlines.append(replace(node, mentions=found))
+                inlines.append(replace(node, mentions=named))
             else:
                 inlines.append(node)
         paragraphs.append(with_inlines(paragraph, inlines))
-    return replace(record, paragraphs=tuple(paragraphs)), []
+    return replace(record, paragraphs=tuple(paragraphs)), found
 
 
 def split_mentions(node: Text, pattern, forms):

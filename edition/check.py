@@ -14,14 +14,19 @@ from .model import Text
 from .render import Edition
 
 # A capitalized word after a title or before a verb of speech reads as a person's name.
+NAME = r"[A-Z][\w'’-]*[a-z][\w'’-]*"
+TITLE = (r"\b(?:Com|Comrade|Comrades|Mr|Mrs|Dr|Marshal|General|President|Premier|Ambassador|"
+         r"Colonel|Major|Captain|Lieutenant|Admiral|Chairman|Minister)\.?\s+")
 PERSON_LIKE = re.compile(
-    r"(?:\b(?:Com|Comrade|Comrades|Mr|Mrs|Marshal|General|President|Premier|Ambassador)\.?\s+"
-    r"(?P<titled>[A-Z][\w'’-]+))"
-    r"|(?:\b(?P<speaker>[A-Z][a-z][\w'’-]+)\s+(?:says|said|asks|asked|responds|responded|"
+    rf"(?:{TITLE}(?:{TITLE})*(?P<titled>{NAME}(?:\s+{NAME})?))"
+    rf"|(?:(?P<speaker>{NAME}(?:\s+{NAME})?)\s+(?:says|said|asks|asked|responds|responded|"
     r"remarks|remarked|observes|observed|replies|replied|declared|stressed)\b)")
 NOT_NAMES = {"The", "He", "She", "They", "It", "This", "That", "Then", "We", "I", "Party",
              "Committee", "Secretary", "Comrade", "Comrades", "Com", "Minister", "Chairman",
-             "Government", "Politburo"}
+             "Government", "Politburo", "Nobody", "Everybody", "Somebody", "Everyone", "Someone",
+             "No", "One", "Who", "Which", "When", "There", "Here", "But", "And", "So", "Also",
+             "Soviet", "Soviets", "Americans", "Russians", "Ambassador", "President", "Dr",
+             "Marshal", "General", "Mr", "Mrs", "Premier", "Colonel", "Major", "Captain"}
 
 
 def unregistered_names(edition: Edition) -> list[Diagnostic]:
@@ -33,10 +38,15 @@ def unregistered_names(edition: Edition) -> list[Diagnostic]:
                 continue
             for match in PERSON_LIKE.finditer(node.text):
                 name = match.group("titled") or match.group("speaker")
-                if name in NOT_NAMES or name in seen:
+                words = name.split()
+                while words and words[0] in NOT_NAMES:  # "Then Zhou Enlai said"
+                    words.pop(0)
+                name = " ".join(words)
+                if not name or name in NOT_NAMES or name in seen:
                     continue
                 seen.add(name)
-                start = match.start("titled") if match.group("titled") else match.start("speaker")
+                group = "titled" if match.group("titled") else "speaker"
+                start = match.start(group) + match.group(group).index(name)
                 pos = node.pos.__class__(node.pos.file, node.pos.line, node.pos.col + start)
                 found.append(Diagnostic("W201", pos, f"{name!r} looks like a person's name but "
                                         "is not in the persons register",

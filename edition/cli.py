@@ -175,6 +175,24 @@ def cite(record: str = typer.Argument(..., help="A record (path or slug)."),
     print(cite_text(edition, style.value, "edition" if edition_too else "source"), end="")
 
 
+@app.command("import")
+def import_(files: List[Path] = typer.Argument(..., help="Exported record files."),
+            force: bool = typer.Option(False, "--force", help="Replace an existing record."),
+            project: Path = ProjectOption):
+    """Add exported records to source/records/: normalized, with a sidecar and register drafts."""
+    from .importer import import_record
+    results = [import_record(project_at(project), path, force) for path in files]
+    code = report([d for r in results for d in r.diagnostics])
+    for result in results:
+        if result.record:
+            print(f"{result.source}: imported as {result.record}")
+            if result.sidecar:
+                print(f"  sidecar started: {result.sidecar}")
+            if result.drafted:
+                print(f"  register drafts to verify: {', '.join(result.drafted)}")
+    raise typer.Exit(code)
+
+
 def main():
     """Run the CLI; turn an EditionError that escaped a command into its diagnostics.
 

@@ -34,6 +34,7 @@ CODES = {
     "E401": ("error", "an output cannot be written"),
     "E402": ("error", "a note was lost in page layout"),
     "E501": ("error", "bad paragraph range"),
+    "E601": ("error", "the record to import exists already"),
     "W101": ("warning", "a paragraph break inside a sentence was joined"),
     "W102": ("warning", "a stray quote mark closing the export was removed"),
     "W201": ("warning", "a person-like name is not in the register"),

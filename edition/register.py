@@ -70,11 +70,15 @@ class Register:
 
     def pattern(self) -> re.Pattern | None:
         """Return a regex finding name forms (longest first), with possessives."""
-        forms = sorted(self.forms, key=len, reverse=True)
-        if not forms:
-            return None
-        alternatives = "|".join(re.escape(f) for f in forms)
-        return re.compile(rf"(?<![\w.])(?P<form>{alternatives})(?:['’]s)?(?!\w)")
+        return forms_pattern(self.forms)
+
+
+def forms_pattern(forms) -> re.Pattern | None:
+    """Return a regex finding any of the name forms (longest first), with possessives."""
+    if not forms:
+        return None
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])(?P<form>{alternatives})(?:['’]s)?(?!\w)")
 
 
 def load_register(path: Path, source: str) -> tuple[Register, list[Diagnostic]]:

@@ -53,6 +53,7 @@ class Override:
     lemma: str = ""
     text: str = ""
     correct: str = ""
+    person: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Sidecar:
     interventions: tuple[Override, ...] = ()
     notes: tuple[Override, ...] = ()
     sic: tuple[Override, ...] = ()
+    persons: tuple[Override, ...] = ()  # phrases that name a registered person
     citation: dict = field(default_factory=dict)
     questions: tuple[str, ...] = ()
 
@@ -139,7 +141,7 @@ def load_settings(path: Path, source: str) -> tuple[Settings, list[Diagnostic]]:
 
 
 SIDECAR_TABLES = {"intervention": {"at", "kind", "lemma"}, "note": {"at", "text"},
-                  "sic": {"at", "correct"}}
+                  "sic": {"at", "correct"}, "person": {"at", "id"}}
 
 
 def load_sidecar(path: Path, source: str) -> tuple[Sidecar, list[Diagnostic]]:
@@ -166,10 +168,11 @@ def load_sidecar(path: Path, source: str) -> tuple[Sidecar, list[Diagnostic]]:
                                         f"kinds: {', '.join(KINDS)}"))
             entries[name].append(Override(at=entry["at"], pos=pos, kind=entry.get("kind", ""),
                                           lemma=entry.get("lemma", ""), text=entry.get("text", ""),
-                                          correct=entry.get("correct", "")))
+                                          correct=entry.get("correct", ""),
+                                          person=entry.get("id", "")))
     questions = data.get("questions", [])
     return Sidecar(source, tuple(entries["intervention"]), tuple(entries["note"]),
-                   tuple(entries["sic"]), dict(data.get("citation", {})),
+                   tuple(entries["sic"]), tuple(entries["person"]), dict(data.get("citation", {})),
                    tuple(str(q) for q in questions)), found
 
 
