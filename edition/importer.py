@@ -77,7 +77,8 @@ def make_slug(record, register) -> str:
     if pattern and record.title:
         for match in pattern.finditer(record.title):
             pid = register.forms[match.group("form")]
-            if pid not in people:
+            # only verified persons: a slug must not change when an import drafts new entries
+            if pid not in people and register.persons[pid].verified:
                 people.append(pid)
     words = people[:3] or [w for w in ascii_words(record.title) if w not in STOP][:6]
     return "-".join([date] + words if date else words) or "record"
