@@ -175,6 +175,44 @@ def cite(record: str = typer.Argument(..., help="A record (path or slug)."),
     print(cite_text(edition, style.value, "edition" if edition_too else "source"), end="")
 
 
+class HandoutPaper(str, Enum):
+    a4 = "a4"
+    letter = "letter"
+
+
+class HandoutNumbers(str, Enum):
+    paragraphs = "paragraphs"
+    lines = "lines"
+    both = "both"
+
+
+@app.command()
+def handout(record: str = typer.Argument(..., help="A record (path or slug)."),
+            paragraphs: Optional[str] = typer.Option(None, "--paragraphs", "-p",
+                                                     help="Paragraphs, e.g. 5-12,15 (default: all)."),
+            paper: HandoutPaper = typer.Option(HandoutPaper.a4, "--paper"),
+            numbers: HandoutNumbers = typer.Option(HandoutNumbers.paragraphs, "--numbers"),
+            questions: Optional[Path] = typer.Option(None, "--questions",
+                                                     help="Discussion questions (Markdown or text)."),
+            max_pages: Optional[int] = typer.Option(None, "--max-pages", min=1),
+            output: Optional[Path] = typer.Option(None, "--output", "-o"),
+            project: Path = ProjectOption):
+    """Write a classroom handout of a record or an excerpt: build/<slug>-handout-<paper>.pdf."""
+    from .handout import make_handout
+    from .project import load_shared, resolve_records
+    root = project_at(project)
+    shared, found = load_shared(root)
+    paths, more = resolve_records(root, [record])
+    if errors(found + more):
+        raise typer.Exit(report(found + more))
+    result = make_handout(root, paths[0], shared, paragraphs=paragraphs, paper=paper.value,
+                          numbers=numbers.value, questions=questions, max_pages=max_pages,
+                          output=output)
+    code = report(found + result.diagnostics)
+    print(f"{result.path}: {result.pages} pages")
+    raise typer.Exit(code)
+
+
 @app.command("import")
 def import_(files: List[Path] = typer.Argument(..., help="Exported record files."),
             force: bool = typer.Option(False, "--force", help="Replace an existing record."),
