@@ -137,7 +137,7 @@ def parse_record(text: str, source: str = "<record>", slug: str = "record"):
     fields, diagnostics = parse_header(header)
     paragraphs, more = parse_body(body, fields.get("title", ""), source)
     diagnostics += more
-    if not more and not any(p.role == "text" for p in paragraphs):
+    if not any(d.severity == "error" for d in more) and not any(p.role == "text" for p in paragraphs):
         diagnostics.append(Diagnostic("E010", Pos(source, 1, 1), "the record has no body text",
                                       "the text of the document follows the **Contents:** "
                                       "section; was the export cut short?"))
