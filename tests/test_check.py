@@ -63,3 +63,11 @@ def test_check_inline_policy_renders_brackets_in_text(project, shared):
     html = book_html(edition)
     assert '<span class="inline inline-supplied">Leon</span> <span class="mention"' in html
     assert len(edition.record.notes()) == 24 - 9  # the nine supplied words leave the notes
+
+
+def test_check_readme_lists_every_error_code():
+    from conftest import ROOT
+    from edition.diagnostics import CODES
+    readme = (ROOT / "README.md").read_text()
+    for code, (severity, meaning) in CODES.items():
+        assert f"| {code} | {severity} | {meaning} |" in readme, code
