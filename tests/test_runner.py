@@ -10,9 +10,12 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -190,6 +193,31 @@ def test_runner_light_commands_import_no_weasyprint(scratch, args):
     assert "weasyprint" not in done.stdout.split("HEAVY", 1)[1]
 
 
+def test_runner_watch_calls_back_with_the_saved_files(tmp_path):
+    from edition.watch import watch_project
+    project = Project(copy_project(tmp_path / "project", [RECORDS / VALID[0]]))
+    calls, stop = queue.Queue(), threading.Event()
+    thread = threading.Thread(target=watch_project, args=(project, calls.put, stop),
+                              kwargs={"debounce_ms": 50}, daemon=True)
+    thread.start()
+    try:
+        assert calls.get(timeout=10) == set()  # the first build, before any change
+        style, ignored = project.styles_dir / "book.css", project.root / "source" / "notes.md"
+        deadline, changed = time.monotonic() + 20, set()
+        while not changed and time.monotonic() < deadline:  # until the watcher is running
+            ignored.write_text(f"{time.monotonic()}\n")
+            style.write_text(style.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+            try:
+                changed = calls.get(timeout=1)
+            except queue.Empty:
+                pass
+        assert {p.resolve() for p in changed} == {style.resolve()}
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
 # Parallel builds: real layouts, so the bytes can be compared.
 
 @pytest.fixture(scope="module")
@@ -246,9 +274,11 @@ def test_runner_dask_cluster_gives_the_bytes_of_a_serial_build(serial):
 
 
 def test_runner_unreachable_scheduler_is_reported(scratch):
+    dask = pytest.importorskip("dask")
     pytest.importorskip("dask.distributed")
-    with pytest.raises(runner.SchedulerError, match="cannot reach"):
-        build_all(scratch, scheduler="tcp://127.0.0.1:9")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(runner.SchedulerError, match="cannot reach"):
+            build_all(scratch, scheduler="tcp://127.0.0.1:9")
 
 
 def test_runner_build_one_is_what_workers_run(serial):
