@@ -169,9 +169,25 @@ def tidy_spacing(record: Record, context: Context):
                     inlines[index + 1] = replace(following, text=following.text[1:])
             elif isinstance(following, Text) and not previous:
                 inlines[index + 1] = replace(following, text=following.text.lstrip())
-        paragraphs.append(with_inlines(paragraph, [n for n in inlines
-                                                   if not (isinstance(n, Text) and not n.text)]))
+        paragraphs.append(with_inlines(paragraph, drop_space_between_calls(inlines)))
     return replace(record, paragraphs=tuple(paragraphs)), []
+
+
+def drop_space_between_calls(inlines: list) -> list:
+    """Drop empty texts, and the space between two note calls ("this [trap] (ne poshla...)")."""
+    kept = []
+    for index, node in enumerate(inlines):
+        if isinstance(node, Text) and not node.text.strip():
+            before = kept[-1] if kept else None
+            after = inlines[index + 1] if index + 1 < len(inlines) else None
+            if not node.text or (is_call(before) and is_call(after)):
+                continue
+        kept.append(node)
+    return kept
+
+
+def is_call(node) -> bool:
+    return isinstance(node, Intervention) and node.note is not None
 
 
 def number_notes(record: Record, context: Context):

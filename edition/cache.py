@@ -13,10 +13,12 @@ module reads files and writes JSON; it imports none of WeasyPrint, EbookLib or c
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from .build import BuildResult, write_atomic
@@ -41,22 +43,29 @@ def digest_files(digest, paths, base: Path) -> None:
         digest.update(f"{path.relative_to(base).as_posix()}\0{file_digest(path)}\n".encode())
 
 
-def package_version() -> str:
-    """Return the installed edition package's version ("unknown" when run from a checkout)."""
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("edition")
-    except PackageNotFoundError:
-        return "unknown"
+def installed_digest() -> str:
+    """Return a digest of Python's version and every installed distribution's name and version.
+
+    That covers edition's own version and its dependencies' (WeasyPrint, fontTools, the book
+    face...). They are read from the dist-info folder names of the environment's site-packages
+    (PEP 427), as importlib.metadata would, without its import cost (the email package), which
+    is more than all the hashing of a no-change build.
+    """
+    import site  # already imported at start-up; sysconfig.get_paths() costs more
+    names = []
+    for folder in sorted(set(site.getsitepackages())):
+        with contextlib.suppress(OSError):
+            names += [n for n in os.listdir(folder) if n.endswith(".dist-info")]
+    return hashlib.sha256("\n".join([sys.version, *sorted(names)]).encode()).hexdigest()
 
 
 def code_digest() -> str:
-    """Return a digest of edition itself: its version, its modules, templates and data.
+    """Return a digest of edition itself and its environment: modules, templates, data.
 
-    Hashing the sources as well as the version means an edited module or template (in a
+    Hashing the sources as well as the versions means an edited module or template (in a
     checkout, or an editable install) invalidates every output, not only a release does.
     """
-    digest = hashlib.sha256(f"edition {package_version()}\n".encode())
+    digest = hashlib.sha256(f"installed {installed_digest()}\n".encode())
     files = [*PACKAGE.glob("*.py"), *PACKAGE.glob("templates/**/*"), *PACKAGE.glob("data/**/*")]
     digest_files(digest, sorted(p for p in files if p.is_file()), PACKAGE)
     return digest.hexdigest()

@@ -20,7 +20,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 # Short labels that name a note's kind in the apparatus (shown in small capitals).
 LABELS = {
-    "summary": "summary of an omitted passage",
+    "summary": "summary of an omitted passage:",
     "gloss": "",  # the language label takes its place: "Russ."
     "expansion": "abbr.",
     "supplied": "suppl.",
@@ -76,6 +76,27 @@ class Edition:
     def language(self) -> tuple[str, str]:
         text = self.record.original_language.text if self.record.original_language else ""
         return language_label(text)
+
+    @property
+    def has_editor_notes(self) -> bool:
+        return any(not i.source and i.note for i in self.record.interventions())
+
+    @property
+    def short_title(self) -> str:
+        """Return the running head's title: the persons the title names and the date."""
+        pattern = self.register.pattern() if self.register else None
+        names = []
+        if pattern:
+            for match in pattern.finditer(self.record.title):
+                person = self.register.persons[self.register.forms[match.group("form")]]
+                surname = person.heading.split(",")[0]
+                if surname not in names:
+                    names.append(surname)
+        if names:
+            who = " and ".join(names[:3]) if len(names) <= 2 else ", ".join(names[:3])
+            return f"{who}, {self.record.date}" if self.record.date else who
+        title = self.record.title
+        return title if len(title) <= 50 else title[:50].rsplit(" ", 1)[0] + "…"
 
     @property
     def record_iso_date(self) -> str:
