@@ -76,6 +76,17 @@ def edition_item(record, settings) -> dict:
             "language": settings.language}
 
 
+def staging_url(url: str | None, block) -> list[Diagnostic]:
+    """Warn when the citation's URL is on a test or staging host, not the public archive."""
+    from urllib.parse import urlsplit
+    host = urlsplit(url or "").hostname or ""
+    if not any(word in host for word in ("test", "staging", "dev.", "localhost")):
+        return []
+    return [Diagnostic("W302", block.url_pos or block.pos, f"the citation's URL is on a test "
+                       f"host ({host}): readers cannot reach it",
+                       'give the public address in the sidecar: [citation] url = "https://..."')]
+
+
 def citation_view(record, sidecar, settings) -> tuple[CitationView | None, list[Diagnostic]]:
     """Parse the record's citation; return the view (None without a citation) and diagnostics."""
     from . import citation
@@ -92,6 +103,7 @@ def citation_view(record, sidecar, settings) -> tuple[CitationView | None, list[
         except (ValueError, TypeError) as error:
             found.append(Diagnostic("E203", Pos(sidecar.source, 1, 1), f"[citation]: {error}",
                                     "see the fields listed in the README"))
+    found += staging_url(fields.url, block)
     items = citation.to_csl_json(fields, id=record.slug, edition=edition_item(record, settings))
     qr = citation.qr_svg(fields.url) if fields.url else ""
     return CitationView(fields, items, qr), found

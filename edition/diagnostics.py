@@ -40,6 +40,7 @@ CODES = {
     "W201": ("warning", "a person-like name is not in the register"),
     "W202": ("warning", "a register entry is not verified"),
     "W301": ("warning", "part of the citation could not be parsed"),
+    "W302": ("warning", "the citation's URL is on a test host"),
     "W501": ("warning", "the handout is longer than --max-pages"),
 }
 

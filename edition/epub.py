@@ -142,7 +142,8 @@ def add_metadata(book, edition: Edition, identifier: str, page_source: str) -> N
         book.add_metadata(None, "meta", "trl", {"refines": f"#translator{index}",
                                                 "property": "role", "scheme": "marc:relators"})
     if record.citation:
-        book.add_metadata("DC", "source", record.citation.url or record.citation.text)
+        url = getattr(fields, "url", "") or record.citation.url
+        book.add_metadata("DC", "source", url or record.citation.text)
     if record.summary:
         book.add_metadata("DC", "description", record.summary.text)
     if settings.publisher:

@@ -71,3 +71,12 @@ def test_check_readme_lists_every_error_code():
     readme = (ROOT / "README.md").read_text()
     for code, (severity, meaning) in CODES.items():
         assert f"| {code} | {severity} | {meaning} |" in readme, code
+
+
+def test_check_warns_of_a_staging_url(tmp_path):
+    from edition.project import Project
+    from conftest import copy_project
+    project = Project(copy_project(tmp_path))
+    (project.records_dir / f"{BUNDLED}.toml").write_text("")
+    result = runner.invoke(app, ["check", BUNDLED, "--project", str(project.root)])
+    assert f"source/records/{BUNDLED}.txt:13:2: warning W302" in result.stderr, result.stderr

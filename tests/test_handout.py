@@ -397,7 +397,7 @@ def test_handout_citation_box(part, shared):
     text = squash("".join(box.itertext()))
     assert shared.settings.citation_style == "chicago" and "Chicago" in text
     assert "Zubok, Vladislav, trans." in text  # the bibliography entry, Chicago style
-    url = "https://wilson-center-digital-archive.dvincitest.com/document/134385"
+    url = "https://digitalarchive.wilsoncenter.org/document/134385"  # the sidecar's correction
     assert f"Online: {url}" in text
     assert box.find(f".//{{http://www.w3.org/2000/svg}}svg") is not None
     last = document.pages[-1]

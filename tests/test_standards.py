@@ -133,7 +133,7 @@ def test_standards_epub_accessibility_metadata(built):
                  "schema:accessibilitySummary"):
         assert f'property="{prop}"' in opf
     assert "EPUB Accessibility 1.1 - WCAG 2.2 Level AA" in opf
-    assert "<dc:source>https://wilson-center-digital-archive" in opf
+    assert "<dc:source>https://digitalarchive.wilsoncenter.org/document/134385" in opf
     assert 'scheme="marc:relators">trl</meta>' in opf and "Vladislav Zubok" in opf
 
 
