@@ -120,11 +120,16 @@ class Edition:
         """Return (abbreviation, meaning, the record's own expansion) for those the record uses."""
         given = {i.lemma: i.text for i in self.record.interventions() if i.kind == "expansion"}
         text = " ".join(plain_text(p) for p in self.record.paragraphs)
+        # The identifications of the persons the book indexes use abbreviations too.
+        named = {m.person for _, m in self.record.mentions()} | {
+            m.person for i in self.record.interventions() for m in i.mentions}
+        text += " " + " ".join(self.register.persons[p].description for p in named
+                               if self.register and p in self.register.persons)
         for match in EXPANDED.finditer(text):
             if initials_match(match.group(1), match.group(2)):
                 given.setdefault(match.group(1), match.group(2).strip())
         known = self.register.abbreviations if self.register else {}
-        used = {a for a in known if re.search(rf"(?<![\w(]){re.escape(a)}(?![\w(])", text)}
+        used = {a for a in known if re.search(rf"(?<!\w){re.escape(a)}(?![\w(])", text)}
         rows = {a: (a, known.get(a) or given[a], given.get(a, "")) for a in used | set(given)}
         if "VKP(b)" in rows:
             rows.pop("VKP (b)", None)
