@@ -30,7 +30,7 @@ class CitationView:
         if f.archival:
             rows.append(("Archival reference", f.archival.text))
         if f.publication:
-            from .citation import _publication_text
+            from .csl import _publication_text
             rows.append(("Original publication", _publication_text(f.publication)))
         if f.translators:
             rows.append(("Translated by", ", ".join(f.translators)))
@@ -42,7 +42,7 @@ class CitationView:
 
     def styled(self, item: int, form: str = "bibliography", output: str = "html"):
         """Return [(style label, text)] for one item in Chicago (note, bibliography), MLA, APA."""
-        from .citation import format_citation
+        from .csl import format_citation
         one = [self.items[item]]
         rows = [("Chicago (note)", format_citation(one, "chicago", form="note", output=output))]
         for style, label in (("chicago", "Chicago (bibliography)"), ("mla", "MLA"),
@@ -89,7 +89,7 @@ def staging_url(url: str | None, block) -> list[Diagnostic]:
 
 def citation_view(record, sidecar, settings) -> tuple[CitationView | None, list[Diagnostic]]:
     """Parse the record's citation; return the view (None without a citation) and diagnostics."""
-    from . import citation
+    from . import bibfiles, citation, csl
     if record.citation is None or not (record.citation.text or record.citation.url):
         return None, []
     block = record.citation
@@ -104,6 +104,6 @@ def citation_view(record, sidecar, settings) -> tuple[CitationView | None, list[
             found.append(Diagnostic("E203", Pos(sidecar.source, 1, 1), f"[citation]: {error}",
                                     "see the fields listed in the README"))
     found += staging_url(fields.url, block)
-    items = citation.to_csl_json(fields, id=record.slug, edition=edition_item(record, settings))
-    qr = citation.qr_svg(fields.url) if fields.url else ""
+    items = csl.to_csl_json(fields, id=record.slug, edition=edition_item(record, settings))
+    qr = bibfiles.qr_svg(fields.url) if fields.url else ""
     return CitationView(fields, items, qr), found

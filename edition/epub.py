@@ -11,7 +11,7 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from .render import Edition, render
 from .settings import build_stamp

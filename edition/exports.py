@@ -17,7 +17,7 @@ def csl_json(items) -> str:
 
 def citation_files(edition) -> dict[str, bytes]:
     """Return the citation exports of an edition (none when the record has no citation)."""
-    from .citation import to_bibtex, to_ris
+    from .bibfiles import to_bibtex, to_ris
     view = edition.citation
     if view is None:
         return {}
@@ -27,7 +27,8 @@ def citation_files(edition) -> dict[str, bytes]:
 
 def cite_text(edition, style: str, which: str = "source") -> str:
     """Return the citation of the source (or the edition) in a style or an export format."""
-    from .citation import format_citation, to_bibtex, to_ris
+    from .bibfiles import to_bibtex, to_ris
+    from .csl import format_citation
     view = edition.citation
     items = view.items if which == "both" else [view.items[0 if which == "source" else -1]]
     if style == "bibtex":

@@ -240,7 +240,7 @@ def short_citation(edition) -> str:
 
 def how_to_cite(edition) -> tuple[str, str]:
     """Return (style label, HTML) for the source in the edition's citation style."""
-    from .citation import format_citation
+    from .csl import format_citation
     from .citation_view import STYLE_NAMES
     if edition.citation is None or not edition.citation.items:
         return "", ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .diagnostics import Diagnostic, EditionError
 from .model import Pos

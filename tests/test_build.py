@@ -7,7 +7,6 @@ import logging
 from lxml import etree
 
 from edition.build import build_record
-from edition.parse import parse_record
 
 from conftest import BUNDLED, ROOT, copy_project
 from helpers import body_source_words, epub_documents, note_pages, text_without, words

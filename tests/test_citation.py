@@ -10,14 +10,15 @@ from xml.etree import ElementTree
 
 import pytest
 
+from edition.bibfiles import qr_svg, to_bibtex, to_ris
 from edition.citation import (
     ArchivalReference, CitationFields, CitationProblem, Contributor, Publication, apply_overrides,
-    format_bibliography, format_citation, format_note, parse_citation, qr_svg, to_bibtex, to_csl_json,
-    to_ris,
+    parse_citation,
 )
+from edition.csl import format_bibliography, format_citation, format_note, to_csl_json
 
 SCHEMA = Path(__file__).resolve().parents[1] / "edition" / "data" / "csl-data.json"
-RECORD = "000_eaffd1c4c9de60be.txt"
+RECORD = Path(__file__).resolve().parents[1] / "source" / "records" / "1947-11-18-stalin-thorez.txt"
 
 # The citation block and URL line of the bundled record, copied from the file.
 BUNDLED = (
@@ -72,19 +73,8 @@ def test_citation_bundled_parses_into_expected_fields():
     assert problems == []
 
 
-def _record_path() -> Path | None:
-    here = Path(__file__).resolve()
-    for base in (here.parents[2] / "shared", Path("/work/shared")):
-        if (base / "records" / RECORD).exists():
-            return base / "records" / RECORD
-    return None
-
-
 def test_citation_bundled_record_file_matches():
-    path = _record_path()
-    if path is None:
-        pytest.skip("shared/records is not next to this checkout")
-    text = path.read_text(encoding="utf-8")
+    text = RECORD.read_text(encoding="utf-8")
     block = re.search(r"\*\*Citation:\*\*\s*\n\s*\n(?P<cite>.+?)\n\s*\n(?P<url><[^>\n]+>)", text, re.S)
     assert block is not None
     assert block.group("cite") == BUNDLED and block.group("url") == BUNDLED_URL

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from lxml import etree
 
 from edition.annotate import Context, annotate
 from edition.parse import parse_record

@@ -4,6 +4,7 @@ well-formed XHTML that keeps every word, or get diagnostics. Nothing raises."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
