@@ -65,6 +65,19 @@ def check(records: Optional[List[str]] = typer.Argument(None, help="Records (def
     raise typer.Exit(code)
 
 
+class Paper(str, Enum):
+    a5 = "a5"
+    a4 = "a4"
+    letter = "letter"
+    six_by_nine = "6x9"
+
+
+class PdfVariant(str, Enum):
+    archival_accessible = "archival-accessible"
+    archival = "archival"
+    accessible = "accessible"
+
+
 @app.command()
 def build(records: Optional[List[str]] = typer.Argument(None, help="Records (default: all)."),
           jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Parallel processes."),
@@ -72,12 +85,23 @@ def build(records: Optional[List[str]] = typer.Argument(None, help="Records (def
                                                   help="Dask scheduler address (tcp://host:port)."),
           force: bool = typer.Option(False, "--force", help="Rebuild even if nothing changed."),
           strict: bool = typer.Option(False, "--strict", "-W", help="Warnings fail too."),
+          paper: Optional[Paper] = typer.Option(None, "--paper",
+                                                help="Trim size (default: edition.toml's paper)."),
+          pdf_variant: PdfVariant = typer.Option(PdfVariant.archival_accessible, "--pdf-variant",
+                                                 help="archival-accessible: PDF/A-3b, tagged, "
+                                                      "claiming PDF/UA-1 (default); archival: "
+                                                      "PDF/A-3b; accessible: PDF/UA-1."),
+          print_marks: bool = typer.Option(False, "--print-marks",
+                                           help="Crop marks and 3 mm bleed for the print shop."),
           project: Path = ProjectOption):
     """Build the PDF, the EPUB and the citation files of records into build/."""
+    from .build import BuildOptions
     from .runner import SchedulerError, run_builds, summary
+    options = BuildOptions(paper.value if paper else "", pdf_variant.value, print_marks)
     try:
         results = run_builds(project_at(project), records, jobs=jobs, scheduler=scheduler,
-                             force=force, progress=lambda line: print(line, file=sys.stderr))
+                             force=force, options=options,
+                             progress=lambda line: print(line, file=sys.stderr))
     except SchedulerError as error:
         print(f"edition: {error}", file=sys.stderr)
         raise typer.Exit(2)

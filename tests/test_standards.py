@@ -166,3 +166,16 @@ def test_standards_epub_fonts_are_subset_and_css_has_no_fixed_colours(built):
     assert fonts and all(size < originals[n.split("/")[-1]] / 2 for n, size in fonts.items())
     import re
     assert not re.search(r"(?<![-\w])(color|background(-color)?)\s*:\s*(#|rgb|black|white)", css)
+
+
+@pytest.mark.parametrize("variant, claims", [("archival", ("3", None)), ("accessible", (None, "1"))])
+def test_standards_pdf_variants(tmp_path, shared, variant, claims):
+    from edition.project import Project
+    project = Project(copy_project(tmp_path))
+    result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared,
+                          BuildOptions(pdf_variant=variant))
+    assert result.ok, result.diagnostics
+    with pikepdf.open(pdf_of(result)) as pdf:
+        with pdf.open_metadata() as meta:
+            assert (meta.get("pdfaid:part"), meta.get("pdfuaid:part")) == claims
+        assert "/StructTreeRoot" in pdf.Root  # tagged in every variant
