@@ -41,8 +41,7 @@ def text_boxes(box, anchors=()):
     tag = getattr(box, "element_tag", "") or ""
     if "::" in tag or (element is not None and skipped(element)):
         return
-    if element is not None and element.get("id") and not element.get("id").startswith("m-") \
-            and not tag.endswith("::marker"):
+    if element is not None and is_anchor(element.get("id")) and not tag.endswith("::marker"):
         if not anchors or anchors[-1] != element.get("id"):
             anchors = (*anchors, element.get("id"))
     if type(box).__name__ == "TextBox":
@@ -115,11 +114,17 @@ def text_slots(element):
     if not skipped(element):
         yield element, "text"
         for child in element:
-            if skipped(child) or child.tag in (f"{XHTML}aside", f"{SVG}svg"):
-                yield child, "tail"
+            if skipped(child) or child.tag in (f"{XHTML}aside", f"{SVG}svg") \
+                    or is_anchor(child.get("id")):
+                yield child, "tail"  # an element with its own anchor counts its own text
                 continue
             yield from text_slots(child)
             yield child, "tail"
+
+
+def is_anchor(ident: str | None) -> bool:
+    """Tell whether an id starts an offset count of its own (as in text_boxes); mentions don't."""
+    return bool(ident) and not ident.startswith(("m-", "page-"))
 
 
 def insert_marker(node, attr: str, split: int, marker) -> None:
