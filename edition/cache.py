@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from .build import BuildResult, write_atomic
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, EditionError
 from .model import Pos
 
 FORMAT = 1  # bump when the entry's layout or the key's recipe changes
@@ -52,8 +52,10 @@ def installed_digest() -> str:
     is more than all the hashing of a no-change build.
     """
     import site  # already imported at start-up; sysconfig.get_paths() costs more
+    folders = [*site.getsitepackages()] + ([site.getusersitepackages()]
+                                           if site.ENABLE_USER_SITE else [])
     names = []
-    for folder in sorted(set(site.getsitepackages())):
+    for folder in sorted(set(folders)):
         with contextlib.suppress(OSError):
             names += [n for n in os.listdir(folder) if n.endswith(".dist-info")]
     return hashlib.sha256("\n".join([sys.version, *sorted(names)]).encode()).hexdigest()
@@ -86,8 +88,8 @@ def project_digest(project, options) -> str:
 
 
 def build_key(project, path: Path, shared_digest: str) -> str:
-    """Return a record's key: the shared digest, then its name, text and sidecar."""
-    digest = hashlib.sha256(f"{shared_digest}\nrecord {path.name}\n".encode())
+    """Return a record's key: the shared digest, then its path (in the project), text, sidecar."""
+    digest = hashlib.sha256(f"{shared_digest}\nrecord {project.display(path)}\n".encode())
     digest.update(f"text {file_digest(path)}\n".encode())
     digest.update(f"sidecar {file_digest(project.sidecar_path(path))}\n".encode())
     return digest.hexdigest()
@@ -124,6 +126,36 @@ def store(project, path: Path, key: str, result: BuildResult) -> None:
     target = entry_path(project, path)
     write_atomic(target, (json.dumps(entry, indent=1, sort_keys=True) + "\n").encode(),
                  project.display(target))
+
+
+def shared_entry_path(project) -> Path:
+    """Return where the shared files' diagnostics live (a folder no record's entry can be)."""
+    return project.build_dir / ".cache" / "project" / "shared.json"
+
+
+def lookup_shared(project, shared_digest: str) -> list[Diagnostic] | None:
+    """Return the diagnostics of the shared files (settings, register...) if they are unchanged.
+
+    When every record is up to date this is all a build needs of them: loading the register
+    (every person's entry checked) costs more than the rest of a no-change build.
+    """
+    try:
+        entry = json.loads(shared_entry_path(project).read_text(encoding="utf-8"))
+        if entry.get("format") != FORMAT or entry.get("digest") != shared_digest:
+            return None
+        return [restore_diagnostic(d) for d in entry["diagnostics"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def store_shared(project, shared_digest: str, found: list[Diagnostic]) -> None:
+    """Record the diagnostics of loading the shared files; best effort, like any cache."""
+    entry = {"format": FORMAT, "digest": shared_digest,
+             "diagnostics": [d.as_dict() for d in found]}
+    target = shared_entry_path(project)
+    with contextlib.suppress(EditionError):  # an unwritable build/ is reported by the build
+        write_atomic(target, (json.dumps(entry, indent=1, sort_keys=True) + "\n").encode(),
+                     project.display(target))
 
 
 def restore_diagnostic(data: dict) -> Diagnostic:

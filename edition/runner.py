@@ -113,28 +113,25 @@ def run_builds(project: Project, names, jobs: int = 1, scheduler: str | None = N
     Raises SchedulerError when the scheduler cannot be reached.
     """
     options = options or BuildOptions()
-    shared, found = load_shared(project)
     paths, more = resolve_records(project, names)
-    if errors(found + more):
-        return [BuildResult("(project)", diagnostics=found + more)]
+    if errors(more):
+        return [BuildResult("(project)", diagnostics=load_shared(project)[1] + more)]
     digest = cache.project_digest(project, options)
     keys = [cache.build_key(project, path, digest) for path in paths]
-    results: list[BuildResult | None] = [None] * len(paths)
     done = Progress(len(paths), progress)
-    for index, (path, key) in enumerate(zip(paths, keys)):
-        if not force:
-            results[index] = cache.lookup(project, path, key)
-            if results[index] is not None:
-                done(results[index])
+    results = [None if force else cache.lookup(project, p, k) for p, k in zip(paths, keys)]
+    for result in [r for r in results if r is not None]:
+        done(result)
     stale = [i for i, result in enumerate(results) if result is None]
-    if scheduler:
-        builds = on_dask(scheduler, project, [paths[i] for i in stale], options, force)
-    elif jobs > 1 and len(stale) > 1:
-        builds = in_processes(min(jobs, len(stale)), project, [paths[i] for i in stale],
-                              options, force)
-    else:
-        builds = ((n, build_cached(project, paths[i], shared, options, keys[i], force))
-                  for n, i in enumerate(stale))
+    # With every record up to date, the shared files' diagnostics are all a build needs of them.
+    shared, found = None, None if stale else cache.lookup_shared(project, digest)
+    if found is None:
+        shared, found = load_shared(project)
+        if errors(found):
+            return [BuildResult("(project)", diagnostics=found)]
+        cache.store_shared(project, digest, found)
+    builds = start_builds(project, [paths[i] for i in stale], [keys[i] for i in stale], shared,
+                          options, jobs, scheduler, force)
     for n, result in builds:
         # a worker names outputs by absolute path: name them as a serial build does
         result.outputs = [project.build_dir / out.name for out in result.outputs]
@@ -142,6 +139,17 @@ def run_builds(project: Project, names, jobs: int = 1, scheduler: str | None = N
     if found:
         results[0].diagnostics[:0] = found
     return results
+
+
+def start_builds(project: Project, paths: list[Path], keys: list[str], shared, options,
+                 jobs: int, scheduler: str | None, force: bool):
+    """Return an iterator of (position in paths, result) over the builds of these records."""
+    if scheduler:
+        return on_dask(scheduler, project, paths, options, force)
+    if jobs > 1 and len(paths) > 1:
+        return in_processes(min(jobs, len(paths)), project, paths, options, force)
+    return ((n, build_cached(project, path, shared, options, key, force))
+            for n, (path, key) in enumerate(zip(paths, keys)))
 
 
 class Progress:
@@ -162,6 +170,16 @@ def state(result: BuildResult) -> str:
     return "up to date" if result.cached else ("built" if result.ok else "FAILED")
 
 
+def worker_context():
+    """Return the multiprocessing context of build workers: a forkserver where there is one."""
+    import multiprocessing
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # Windows: each worker imports for itself
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 def in_processes(jobs: int, project: Project, paths: list[Path], options, force: bool):
     """Build records in a pool of `jobs` processes; yield (position in paths, result).
 
@@ -172,9 +190,7 @@ def in_processes(jobs: int, project: Project, paths: list[Path], options, force:
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
-    import multiprocessing
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context = worker_context()
     root, epoch = str(project.root.resolve()), os.environ.get("SOURCE_DATE_EPOCH")
     pending, attempts = list(range(len(paths))), [0] * len(paths)
     while pending:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import faulthandler
 import json
-import os
 import queue
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ import pytest
 from edition import build, runner
 from edition.project import Project
 
-from conftest import RECORDS, ROOT, copy_project
+from conftest import RECORDS, copy_project
 
 VALID = ["1949-12-telegram-filippov-mao.txt", "1950-no-original-language.txt",
          "1951-citation-variant.txt"]
@@ -69,6 +68,13 @@ def test_runner_no_change_rebuild_renders_nothing(scratch, rendered):
     assert [r.outputs for r in second] == [r.outputs for r in first]
     assert [(r.pages, r.notes) for r in second] == [(r.pages, r.notes) for r in first]
     assert {p: p.read_bytes() for r in second for p in r.outputs} == before
+
+
+def test_runner_no_change_rebuild_loads_no_register(scratch, monkeypatch):
+    build_all(scratch)
+    loads = []
+    monkeypatch.setattr(runner, "load_shared", lambda project: loads.append(project))
+    assert states(build_all(scratch)) == ["up to date"] * 3 and loads == []
 
 
 def test_runner_cached_build_reports_its_warnings_again(scratch):
@@ -223,7 +229,6 @@ def test_runner_watch_calls_back_with_the_saved_files(tmp_path):
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
     """Two valid records and a failing one, built serially: {file name: bytes}, results."""
-    os.environ.pop("SOURCE_DATE_EPOCH", None)
     records = [RECORDS / VALID[0], RECORDS / VALID[2], RECORDS / "bad" / BAD]
     project = Project(copy_project(tmp_path_factory.mktemp("parallel"), records))
     results = build_all(project)
@@ -288,5 +293,5 @@ def test_runner_build_one_is_what_workers_run(serial):
     result = runner.build_one(str(project.root), str(path))
     assert result.ok and not result.cached
     assert runner.build_one(str(project.root), str(path)).cached
-    assert {n: b for n, b in outputs_of(project).items()} == \
-        {n: b for n, b in expected.items() if n.startswith(Path(VALID[0]).stem)}
+    assert outputs_of(project) == {name: data for name, data in expected.items()
+                                   if name.startswith(Path(VALID[0]).stem)}
