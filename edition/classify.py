@@ -44,7 +44,8 @@ def language_label(language: str) -> tuple[str, str]:
 def is_english(word: str) -> bool:
     """Tell whether a word is common English, by its frequency in wordfreq's English lists."""
     from wordfreq import zipf_frequency  # lazy: loading the word lists costs time
-    return zipf_frequency(word.lower(), "en") >= ENGLISH_ZIPF
+    # The "small" list holds exactly the words above Zipf 3 and loads in a tenth of the time.
+    return zipf_frequency(word.lower(), "en", wordlist="small") >= ENGLISH_ZIPF
 
 
 def looks_like_gloss(text: str) -> bool:

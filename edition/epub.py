@@ -60,26 +60,25 @@ def stylesheet(project) -> str:
                            for name in STYLE_FILES["epub"])
 
 
+FEATURES = ("kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk",
+            "smcp", "c2sc", "onum", "lnum", "pnum", "tnum")  # what the styles use
+
+
 def subset_fonts(text: str) -> dict[str, bytes]:
-    """Return the book face's files cut down to the characters the e-book uses."""
-    from fontTools import subset
-    options = subset.Options()
-    # Keep the features the styles use: small caps, figures, ligatures, kerning, marks.
-    options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk",
-                               "smcp", "c2sc", "onum", "lnum", "pnum", "tnum"]
-    options.name_IDs = ["*"]
-    options.recalc_timestamp = False  # the head table's date must not come from the clock
-    options.hinting = False  # e-readers render unhinted at their own sizes: half the bytes
-    chars = set(text) | set("0123456789[]…–—’“”")
+    """Return the book face's files cut down to the characters the e-book uses.
+
+    HarfBuzz's subsetter (uharfbuzz) does in milliseconds what fontTools does in a second a
+    face; it keeps the original head table's dates, so the output is reproducible.
+    """
+    import uharfbuzz as hb
+    codepoints = {ord(c) for c in set(text) | set("0123456789[]…–—’“”")}
     fonts = {}
     for name in FONT_FILES.values():
-        font = subset.load_font(str(font_dir() / name), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text="".join(sorted(chars)))
-        subsetter.subset(font)
-        out = io.BytesIO()
-        subset.save_font(font, out, options)
-        fonts[name] = out.getvalue()
+        wanted = hb.SubsetInput()
+        wanted.unicode_set.update(codepoints)
+        wanted.layout_feature_tag_set.update(int.from_bytes(tag.encode(), "big") for tag in FEATURES)
+        subset = hb.subset(hb.Face((font_dir() / name).read_bytes()), wanted)
+        fonts[name] = subset.blob.data
     return fonts
 
 
