@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = "1947-11-18-stalin-thorez"
 
 # Runs a command and reports its wall time, exit code and peak memory as JSON: the peak RSS of
-# the largest process (getrusage) and, sampled every 20 ms with psutil when it is installed,
+# the largest process (getrusage) and, sampled every 250 ms with psutil when it is installed,
 # the peak of the sum over the process and all its descendants (the workers of --jobs).
 WRAPPER = """
 import json, resource, subprocess, sys, threading, time
@@ -50,7 +50,7 @@ def sample(pid):
                 except psutil.Error:
                     pass
             tree_peak = max(tree_peak, rss)
-            time.sleep(0.02)
+            time.sleep(0.25)
     except psutil.Error:
         return
 
