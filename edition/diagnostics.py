@@ -35,6 +35,7 @@ CODES = {
     "E402": ("error", "a note was lost in page layout"),
     "E501": ("error", "bad paragraph range"),
     "E601": ("error", "the record to import exists already"),
+    "E901": ("error", "internal error: a record's build failed unexpectedly (a bug, or its worker died)"),
     "W101": ("warning", "a paragraph break inside a sentence was joined"),
     "W102": ("warning", "a stray quote mark closing the export was removed"),
     "W201": ("warning", "a person-like name is not in the register"),

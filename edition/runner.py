@@ -16,12 +16,11 @@ from pathlib import Path
 
 from . import cache
 from .build import BuildOptions, BuildResult, build_record
-from .diagnostics import CODES, Diagnostic, EditionError, errors
+from .diagnostics import Diagnostic, EditionError, errors
 from .project import Project, load_shared, resolve_records
 
 # The code of "a record's build failed unexpectedly" (a bug, or a worker that died).
-# TODO(E901): until diagnostics.CODES has it, fall back to E401 so the failure still counts.
-INTERNAL = "E901" if "E901" in CODES else "E401"
+INTERNAL = "E901"  # a record's build raised, or its worker died
 # Modules a worker needs, imported once by the forkserver and inherited by every worker.
 PRELOAD = ["edition.build", "edition.pdf", "edition.epub", "edition.exports", "edition.citation",
            "weasyprint", "ebooklib.epub", "fontTools.subset"]
@@ -45,6 +44,7 @@ def internal_failure(record: str, error: BaseException | str) -> BuildResult:
 
 
 def set_source_date_epoch(value: str | None) -> None:
+    """Set SOURCE_DATE_EPOCH in this process's environment, or unset it for None."""
     if value is None:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
     else:
