@@ -75,11 +75,11 @@ def render_outputs(edition, project: Project, options: BuildOptions = BuildOptio
     from .exports import citation_files
     from .pagemap import find_page_breaks
     from .pdf import lay_out_book, pdf_bytes
+    from .personsview import page_map_bytes
     stamp = build_stamp(edition.settings)
     files = citation_files(edition)
-    source = (project.root / edition.record.source).read_bytes() \
-        if (project.root / edition.record.source).is_file() else b""
-    from .personsview import page_map_bytes
+    record_file = project.root / edition.record.source
+    source = record_file.read_bytes() if record_file.is_file() else b""
     layout = lay_out_book(edition, project, options.styles(edition.settings))
     pdf = pdf_bytes(layout, edition, stamp, options.pdf_variant, files, source)
     outputs = {

@@ -77,11 +77,11 @@ class Edition:
         text = self.record.original_language.text if self.record.original_language else ""
         return language_label(text)
 
-    @property
+    @functools.cached_property  # derived once: templates ask for it many times
     def has_editor_notes(self) -> bool:
         return any(not i.source and i.note for i in self.record.interventions())
 
-    @property
+    @functools.cached_property  # derived once: templates ask for it many times
     def short_title(self) -> str:
         """Return the running head's title: the persons the title names and the date."""
         pattern = self.register.pattern() if self.register else None
@@ -103,19 +103,19 @@ class Edition:
         from .parse import iso_date
         return iso_date(self.record.date) if self.record.date else ""
 
-    @property
+    @functools.cached_property  # derived once: templates ask for it many times
     def kinds(self) -> list[str]:
         present = {i.kind for i in self.record.interventions()}
         return [k for k in KINDS if k in present]
 
-    @property
+    @functools.cached_property  # derived once: templates ask for it many times
     def kind_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for i in self.record.interventions():
             counts[i.kind] = counts.get(i.kind, 0) + 1
         return counts
 
-    @property
+    @functools.cached_property  # derived once: templates ask for it many times
     def abbreviations(self) -> list[tuple[str, str, str]]:
         """Return (abbreviation, meaning, the record's own expansion) for those the record uses."""
         given = {i.lemma: i.text for i in self.record.interventions() if i.kind == "expansion"}
@@ -135,7 +135,7 @@ class Edition:
             rows.pop("VKP (b)", None)
         return [rows[a] for a in sorted(rows, key=str.lower)]
 
-    @property
+    @functools.cached_property  # derived once: templates ask for it many times
     def reading_paragraphs(self):
         return [p for p in self.record.paragraphs if p.role != "heading"]
 
