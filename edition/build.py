@@ -12,10 +12,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic, EditionError, errors
-from .model import Pos
+from .diagnostics import Diagnostic, EditionError, Pos, errors
 from .project import Project, Shared, prepare
-from .settings import build_stamp
 
 
 @dataclass(frozen=True)
@@ -76,6 +74,7 @@ def render_outputs(edition, project: Project, options: BuildOptions = BuildOptio
     from .pagemap import find_page_breaks
     from .pdf import lay_out_book, pdf_bytes
     from .personsview import page_map_bytes
+    from .settings import build_stamp
     stamp = build_stamp(edition.settings)
     files = citation_files(edition)
     record_file = project.root / edition.record.source

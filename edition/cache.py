@@ -22,8 +22,7 @@ import sys
 from pathlib import Path
 
 from .build import BuildResult, write_atomic
-from .diagnostics import Diagnostic, EditionError
-from .model import Pos
+from .diagnostics import Diagnostic, EditionError, Pos
 
 FORMAT = 1  # bump when the entry's layout or the key's recipe changes
 PACKAGE = Path(__file__).resolve().parent

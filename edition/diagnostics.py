@@ -7,8 +7,7 @@ and Standard Ebooks do) and printed like a compiler's: `file:line:col: error E10
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from .model import Pos
+from pathlib import Path
 
 # code: (severity, summary). The README's table of error codes is generated from this one.
 CODES = {
@@ -44,6 +43,26 @@ CODES = {
     "W302": ("warning", "the citation's URL is on a test host"),
     "W501": ("warning", "the handout is longer than --max-pages"),
 }
+
+
+@dataclass(frozen=True, order=True)
+class Pos:
+    """A place in a source file: 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+def display_path(path: Path, root: Path | None) -> str:
+    """Return the path as the user knows it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to((root or Path.cwd()).resolve()))
+    except ValueError:
+        return str(path)
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Union
 
-
-@dataclass(frozen=True, order=True)
-class Pos:
-    """A place in a source file: 1-based line and column."""
-
-    file: str
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+from .diagnostics import Pos  # a place in a source file; defined with the diagnostics that cite it
 
 
 # Kinds of editorial intervention, in the order the editorial note explains them.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, display_path
 from .model import Citation, Intervention, Paragraph, Pos, Record, Section, Text
 
 MAX_BYTES = 2_000_000  # a record is a document, not an archive: refuse larger files
@@ -89,14 +89,6 @@ def read_record(path: Path, root: Path | None = None) -> tuple[Record | None, li
         return None, problems
     record, more = parse_record(text, source=source, slug=path.stem)
     return record, problems + more
-
-
-def display_path(path: Path, root: Path | None) -> str:
-    """Return the path as the user knows it: relative to the project when inside it."""
-    try:
-        return str(path.resolve().relative_to((root or Path.cwd()).resolve()))
-    except ValueError:
-        return str(path)
 
 
 def split_blocks(text: str, source: str) -> list[Block]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .annotate import Context, annotate
-from .diagnostics import Diagnostic, errors
-from .model import Pos
-from .parse import display_path, read_record
-from .register import Register, load_abbreviations, load_register
-from .render import Edition
-from .settings import Settings, load_settings, load_sidecar
+from .diagnostics import Diagnostic, Pos, display_path, errors
+
+if TYPE_CHECKING:  # the stages are imported where they run: a no-change build needs none
+    from .register import Register
+    from .render import Edition
+    from .settings import Settings
 
 
 REPAIRS = {
@@ -71,6 +71,8 @@ class Shared:
 
 def load_shared(project: Project) -> tuple[Shared, list[Diagnostic]]:
     """Load the edition settings and the persons register."""
+    from .register import load_abbreviations, load_register
+    from .settings import load_settings
     settings, found = load_settings(project.settings_path, project.display(project.settings_path))
     register, more = load_register(project.register_path, project.display(project.register_path))
     path = project.root / "source" / "abbreviations.toml"
@@ -81,7 +83,11 @@ def load_shared(project: Project) -> tuple[Shared, list[Diagnostic]]:
 
 def prepare(project: Project, path: Path, shared: Shared) -> tuple[Edition | None, list]:
     """Read, annotate and check one record; return its Edition (None on errors) and diagnostics."""
+    from .annotate import Context, annotate
     from .check import check_edition
+    from .parse import read_record
+    from .render import Edition
+    from .settings import load_sidecar
     record, found = read_record(path, project.root)
     sidecar_path = project.sidecar_path(path)
     sidecar, more = load_sidecar(sidecar_path, project.display(sidecar_path))
