@@ -8,7 +8,9 @@ Center's translations; a record's sidecar overrides any decision.
 from __future__ import annotations
 
 import functools
+import math
 import re
+import unicodedata
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 ABBREVIATION = re.compile(r"^[A-ZА-Я][A-ZА-Я()]{1,9}$")
@@ -40,12 +42,55 @@ def language_label(language: str) -> tuple[str, str]:
     return ((language.strip()[:4] + ".") if language.strip() else "orig.", "")
 
 
+# wordfreq's tokenizer splits off 1-2 letters and an apostrophe before a vowel or "h" (French
+# elision: "l'homme" is "l" + "homme"), but keeps "don't" and "o'clock" whole.
+ELISION = re.compile(r"(\w\w?)'(?=[AEHIOUYÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÅÏÖŒaehiouyáéíóúàèìòùâêîôûåïöœ])")
+
+
+@functools.cache
+def english_buckets() -> dict[str, int]:
+    """Return wordfreq's small English list as {word: frequency in -centibels}.
+
+    The list is read from wordfreq's data file, a gzipped msgpack "cBpack" (wordfreq's
+    read_cBpack documents it: a header, then one list of words per centibel of frequency).
+    Importing wordfreq itself would cost half a second of every build (it loads langcodes,
+    ftfy and regex for languages a record's words never need).
+    """
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    import msgpack
+    spec = importlib.util.find_spec("wordfreq")
+    data = Path(spec.submodule_search_locations[0]) / "data" / "small_en.msgpack.gz"
+    pack = msgpack.unpackb(gzip.decompress(data.read_bytes()), raw=False)
+    if pack[0] != {"format": "cB", "version": 1}:
+        raise ValueError(f"{data}: not a wordfreq cBpack file (header {pack[0]!r})")
+    return {word: index for index, bucket in enumerate(pack[1:]) for word in bucket}
+
+
+def zipf_frequency(word: str) -> float:
+    """Return a word's Zipf frequency in English, as wordfreq.zipf_frequency(word, "en",
+    wordlist="small") does (tests/test_parse.py compares the two)."""
+    text = unicodedata.normalize("NFC", word).casefold()
+    tokens = []
+    while match := ELISION.match(text):  # a straight apostrophe only, as wordfreq's tokenizer
+        tokens.append(match.group(1))
+        text = text[match.end():].lstrip("'")
+    tokens = [token.replace("\u2019", "'") for token in [*tokens, text]]
+    buckets = english_buckets()
+    if not all(token in buckets for token in tokens):
+        return 0.0
+    # several tokens combine as 1/f = 1/f1 + 1/f2 ..., f rounded to 3 significant digits
+    freq = 1.0 / sum(1.0 / 10 ** (-buckets[token] / 100) for token in tokens)
+    freq = round(freq, math.floor(-math.log(freq, 10)) + 3)
+    return round(math.log(freq, 10) + 9, 2)
+
+
 @functools.lru_cache(maxsize=4096)
 def is_english(word: str) -> bool:
     """Tell whether a word is common English, by its frequency in wordfreq's English lists."""
-    from wordfreq import zipf_frequency  # lazy: loading the word lists costs time
-    # The "small" list holds exactly the words above Zipf 3 and loads in a tenth of the time.
-    return zipf_frequency(word.lower(), "en", wordlist="small") >= ENGLISH_ZIPF
+    return zipf_frequency(word) >= ENGLISH_ZIPF
 
 
 def looks_like_gloss(text: str) -> bool:

@@ -94,3 +94,34 @@ def test_decode_encodings_and_bad_bytes():
     assert found[0].code == "E005" and (found[0].pos.line, found[0].pos.col) == (3, 6)
     _, found = decode_record(b"x" * 2_100_000, "big.txt")
     assert found[0].code == "E006"
+
+
+def test_english_frequencies_are_wordfreqs():
+    """classify reads wordfreq's small English list itself; its Zipf figures must be wordfreq's.
+
+    Checked on every word of the test records, a sample of the list (as written, capitalized,
+    upper case), elisions with straight and curly apostrophes, and random letter strings.
+    """
+    import random
+    import re
+    import string
+
+    from wordfreq import zipf_frequency as wordfreq_zipf
+
+    from edition.classify import english_buckets, zipf_frequency
+    word = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+    words = set()
+    for path in [*(ROOT / "tests" / "records").rglob("*.txt"), *(ROOT / "source").rglob("*.txt")]:
+        words |= set(word.findall(path.read_text(encoding="utf-8", errors="replace")))
+    rng = random.Random(9)
+    listed = rng.sample(sorted(english_buckets()), 3000)
+    words |= {*listed, *(w.capitalize() for w in listed[:500]), *(w.upper() for w in listed[:500])}
+    words |= {f"{a[:2]}{mark}{b}" for a, b in zip(listed[:500], listed[500:1000]) for mark in "'’"}
+    words |= {"l'homme", "qu'il", "don't", "o'clock", "rock'n'roll", "aren’t", "d'heure"}
+    words |= {"".join(rng.choices(string.ascii_lowercase + "'éà", k=rng.randint(1, 9)))
+              for _ in range(3000)}
+    words = sorted(w for w in words if word.fullmatch(w))
+    assert len(words) > 8000
+    assert sum(zipf_frequency(w) >= 3 for w in words) > 3000  # the list is read at all
+    assert [zipf_frequency(w) for w in words] == [wordfreq_zipf(w, "en", wordlist="small")
+                                                  for w in words]
