@@ -168,12 +168,22 @@ def _patch_citeproc() -> None:
     2. A cs:names inside cs:substitute inherits the parent's cs:name and cs:label, also when nested
        in cs:choose (Chicago's "Zubok, Vladislav, trans." instead of a bare "V. Zubok").
     3. cs:name initialize="false": keep full given names although initialize-with is set.
+
+    And, for speed, it remembers the answer of each XPath query on a style's tree (citeproc-py
+    asks the same few thousand for every item; the tree never changes once parsed).
     """
     from citeproc import model
     if getattr(model, "_edition_patched", False):
         return
     text_variable, names_process = model.Text._variable, model.Names.process
     name_option = model.Name.get_option
+    xpath_search, found = model.CitationStylesElement.xpath_search, {}
+
+    def _xpath_search(self, expression):
+        key = (self, expression)  # the key keeps the element's proxy, so it stays the same one
+        if key not in found:
+            found[key] = tuple(xpath_search(self, expression))
+        return list(found[key])
 
     def _text_variable(self, item, context):
         state = _state(self, context)
@@ -192,6 +202,7 @@ def _patch_citeproc() -> None:
     model.Names.process = _names_process_wrapper(names_process)
     model.Substitute.render = _substitute_render
     model.Name.get_option = _name_option
+    model.CitationStylesElement.xpath_search = _xpath_search
     model._edition_patched = True
 
 
