@@ -169,8 +169,9 @@ def _patch_citeproc() -> None:
        in cs:choose (Chicago's "Zubok, Vladislav, trans." instead of a bare "V. Zubok").
     3. cs:name initialize="false": keep full given names although initialize-with is set.
 
-    And, for speed, it remembers the answer of each XPath query on a style's tree (citeproc-py
-    asks the same few thousand for every item; the tree never changes once parsed).
+    And, for speed, it remembers the answer of each XPath query on a style's tree, and whether
+    each group calls a variable (citeproc-py asks the same few thousand questions for every
+    item; the tree never changes once parsed).
     """
     from citeproc import model
     if getattr(model, "_edition_patched", False):
@@ -184,6 +185,13 @@ def _patch_citeproc() -> None:
         if key not in found:
             found[key] = tuple(xpath_search(self, expression))
         return list(found[key])
+
+    calls_variable, calls = model.Parent.calls_variable, {}
+
+    def _calls_variable(self):
+        if self not in calls:
+            calls[self] = calls_variable(self)
+        return calls[self]
 
     def _text_variable(self, item, context):
         state = _state(self, context)
@@ -203,6 +211,7 @@ def _patch_citeproc() -> None:
     model.Substitute.render = _substitute_render
     model.Name.get_option = _name_option
     model.CitationStylesElement.xpath_search = _xpath_search
+    model.Parent.calls_variable = _calls_variable
     model._edition_patched = True
 
 

@@ -153,11 +153,39 @@ def environment():
     return _environment()
 
 
+def template_cache():
+    """Return a cache of compiled templates in the user's cache folder, or None without one.
+
+    Compiling the templates costs a fifth of a second of every run, as compiling edition's
+    modules would without __pycache__; this is the templates' __pycache__. Jinja keys each
+    entry by the template's source checksum and its own version, so an edited template or an
+    upgrade is compiled afresh. An unwritable cache folder only means compiling every time.
+    """
+    import os
+
+    import jinja2
+
+    class Cache(jinja2.FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket):
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(home, "edition", "templates")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return Cache(folder)
+
+
 @functools.lru_cache(maxsize=1)
 def _environment():
     import jinja2
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), bytecode_cache=template_cache(),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     from .persons import mention_id, note_mention_id
