@@ -203,12 +203,17 @@ def mark_pages(parts: list[Part], breaks) -> tuple[list[Part], list[tuple[str, s
 def cover_png(pdf: bytes, height: int = 1600) -> bytes:
     """Render the PDF's title page as the e-book's cover image (PNG, `height` pixels high)."""
     import pypdfium2
+    from PIL import ImageChops
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]
         image = page.render(scale=height / page.get_size()[1]).to_pil()
+        red, green, blue = image.split()
+        if not (ImageChops.difference(red, green).getbbox()
+                or ImageChops.difference(green, blue).getbbox()):
+            image = green  # a grey page: one channel says it all, in a third of the bytes
         out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
+        image.save(out, format="PNG")  # zlib's default level: optimize=True costs 0.1 s for 4%
         return out.getvalue()
     finally:
         document.close()

@@ -181,3 +181,30 @@ def test_standards_pdf_variants(tmp_path, shared, variant, claims):
         with pdf.open_metadata() as meta:
             assert (meta.get("pdfaid:part"), meta.get("pdfuaid:part")) == claims
         assert "/StructTreeRoot" in pdf.Root  # tagged in every variant
+
+
+def test_standards_epub_cover_is_the_title_page(built):
+    """The cover image is the PDF's first page, 1600 px high, declared as the cover-image."""
+    import io
+
+    import pypdfium2
+    from PIL import Image, ImageChops
+    epub = next(p for p in built.outputs if p.suffix == ".epub")
+    pdf = next(p for p in built.outputs if p.suffix == ".pdf")
+    with zipfile.ZipFile(epub) as z:
+        opf = z.read("EPUB/content.opf").decode()
+        cover = Image.open(io.BytesIO(z.read("EPUB/images/cover.png")))
+    assert 'properties="cover-image"' in opf and cover.format == "PNG"
+    assert cover.height == 1600 and cover.mode == "L"  # the title page is grey: one channel
+    from PIL import ImageStat
+    pages = pypdfium2.PdfDocument(pdf.read_bytes())
+
+    def distance(image) -> float:  # mean difference per pixel, out of 255
+        return ImageStat.Stat(ImageChops.difference(image.convert("L"), cover)).mean[0]
+
+    rendered = [pages[n].render(scale=1600 / pages[n].get_size()[1], grayscale=True).to_pil()
+                for n in (0, 1)]
+    assert rendered[0].size == cover.size
+    # the title page, up to anti-aliasing; farther from a blank page or the next page
+    assert distance(rendered[0]) < 2.5
+    assert distance(Image.new("L", cover.size, 255)) > 4 and distance(rendered[1]) > 4
