@@ -203,7 +203,7 @@ def single_record(scratch: Path, env: dict, repeat: int) -> dict:
                    env=env, check=True, stdout=subprocess.DEVNULL)
     measure([sys.executable, __file__, "--floor", str(events)], project, env)  # warm-up
     floors, colds = [], []
-    for _ in range(max(1, repeat // 2)):
+    for _ in range(repeat):  # alternately, so that a slow spell of the machine hits both
         floors.append(measure([sys.executable, __file__, "--floor", str(events)], project, env,
                               sample=True))
         shutil.rmtree(project / "build", ignore_errors=True)

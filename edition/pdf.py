@@ -204,17 +204,17 @@ def pdf_bytes(layout: Layout, edition: Edition, stamp, variant: str = "archival-
               files: dict | None = None, source: bytes = b"") -> bytes:
     """Return the PDF of a laid-out book in a variant, with metadata and attachments."""
     import hashlib
-    from .pdfpost import finish_pdf, install_note_tags
+    from .pdfpost import edition_metadata, finish, install_note_tags
     install_note_tags()
     weasy_variant, claim_ua = VARIANTS[variant]
     document = layout.document
     set_metadata(document, edition, stamp)
+    document.metadata = edition_metadata(document.metadata, edition.settings.language, claim_ua)
     identifier = hashlib.sha256(layout.html.encode()).hexdigest()[:32].encode()
     with fixed_clock(stamp), weasyprint_warnings():
-        data = document.write_pdf(pdf_variant=weasy_variant, pdf_tags=True,
-                                  pdf_identifier=identifier,
+        return document.write_pdf(pdf_variant=weasy_variant, pdf_tags=True,
+                                  pdf_identifier=identifier, finisher=finish,
                                   attachments=attachments(files or {}, source, edition, stamp))
-    return finish_pdf(data, edition, claim_ua)
 
 
 @contextlib.contextmanager

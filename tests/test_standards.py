@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from xml.etree import ElementTree
 
 import pikepdf
 import pytest
@@ -33,6 +34,15 @@ def test_standards_pdf_archival_and_accessible_claims(built):
         assert str(intents[0].S) == "/GTS_PDFA1" and "/DestOutputProfile" in intents[0]
         assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
         assert str(pdf.Root.Lang) == "en"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        # PDF/A admits the pdfuaid property only with its schema described (ISO 19005-3 6.6.2.3)
+        xmp = ElementTree.fromstring(pdf.Root.Metadata.read_bytes().split(b"?>", 1)[1]
+                                     .rsplit(b"<?xpacket", 1)[0])
+        ns = {"pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+              "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#"}
+        schemas = xmp.findall(".//pdfaSchema:namespaceURI", ns)
+        assert [s.text for s in schemas] == ["http://www.aiim.org/pdfua/ns/id/"]
+        assert [p.text for p in xmp.findall(".//pdfaProperty:name", ns)] == ["part"]
         assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
 
 
