@@ -117,3 +117,33 @@ def test_build_pdf_metadata_title_and_language(built):
     with pikepdf.open(pdf) as document:
         assert str(document.docinfo["/Title"]).startswith("Record of the Meeting")
         assert str(document.Root.Lang) == "en"
+
+
+def test_build_compiled_templates_are_cached_and_optional(tmp_path, monkeypatch, edition):
+    """Compiled templates go to the user's cache folder; without a writable one, all still works."""
+    import os
+
+    from edition import render
+    from edition.pdf import book_html
+    expected = book_html(edition)
+    try:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        render._environment.cache_clear()
+        assert book_html(edition) == expected
+        cached = list((tmp_path / "cache" / "edition" / "templates").iterdir())
+        assert cached and all(p.stat().st_size > 0 for p in cached)
+        render._environment.cache_clear()
+        assert book_html(edition) == expected  # loaded from the cache: the same text
+
+        readonly = tmp_path / "readonly"
+        readonly.mkdir()
+        os.chmod(readonly, 0o500)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(readonly))
+        render._environment.cache_clear()
+        if os.access(readonly, os.W_OK):  # root writes anywhere: take a file for a folder
+            monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache" / "edition" / "x" / "y"))
+            (tmp_path / "cache" / "edition" / "x").write_text("not a folder")
+        assert render.template_cache() is None
+        assert book_html(edition) == expected
+    finally:
+        render._environment.cache_clear()
