@@ -7,6 +7,7 @@ loses an earlier good one. Returns what was written, with page and note counts.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -80,15 +81,22 @@ def render_outputs(edition, project: Project, options: BuildOptions = BuildOptio
     record_file = project.root / edition.record.source
     source = record_file.read_bytes() if record_file.is_file() else b""
     layout = lay_out_book(edition, project, options.styles(edition.settings))
-    pdf = pdf_bytes(layout, edition, stamp, options.pdf_variant, files, source)
-    outputs = {
-        ".pdf": pdf,
-        ".epub": build_epub(edition, project, find_page_breaks(layout.document), stamp,
-                            layout.index, pdf),
-        **files,
-        ".pages.json": page_map_bytes(project, edition, layout.anchors),
-    }
-    return outputs, len(layout.document.pages)
+    # The laid-out book is a million objects that live until the outputs are made: keep the
+    # garbage collector from walking them again at every burst of allocations (each full
+    # collection took 0.05-0.1 s; writing the PDF and the EPUB set off several).
+    gc.freeze()
+    try:
+        pdf = pdf_bytes(layout, edition, stamp, options.pdf_variant, files, source)
+        outputs = {
+            ".pdf": pdf,
+            ".epub": build_epub(edition, project, find_page_breaks(layout.document), stamp,
+                                layout.index, pdf),
+            **files,
+            ".pages.json": page_map_bytes(project, edition, layout.anchors),
+        }
+        return outputs, len(layout.document.pages)
+    finally:
+        gc.unfreeze()
 
 
 def build_record(project: Project, path: Path, shared: Shared,
