@@ -119,7 +119,7 @@ def watch(records: Optional[List[str]] = typer.Argument(None, help="Records (def
           strict: bool = typer.Option(False, "--strict", "-W", help="Warnings fail too."),
           project: Path = ProjectOption):
     """Build, then rebuild what changed each time a source or style file is saved (Ctrl-C stops)."""
-    from .runner import run_builds, summary
+    from .runner import free_layouts, run_builds, summary
     from .watch import watch_project
     root = project_at(project)
 
@@ -133,6 +133,7 @@ def watch(records: Optional[List[str]] = typer.Argument(None, help="Records (def
         lines, failures = summary(results)
         print("\n".join(lines), flush=True)
         print(failures or "watching for changes (Ctrl-C stops)", file=sys.stderr, flush=True)
+        free_layouts()
 
     watch_project(root, rebuild)
 

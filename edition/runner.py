@@ -93,6 +93,7 @@ def build_one(root: str, path: str, options: BuildOptions | None = None, force: 
     options = options or BuildOptions()
     project = Project(Path(root))
     with BUILD_LOCK, source_date_epoch(epoch):
+        free_layouts()  # a worker builds record after record
         try:
             shared, found = load_shared(project)
             if errors(found):
@@ -148,8 +149,28 @@ def start_builds(project: Project, paths: list[Path], keys: list[str], shared, o
         return on_dask(scheduler, project, paths, options, force)
     if jobs > 1 and len(paths) > 1:
         return in_processes(min(jobs, len(paths)), project, paths, options, force)
-    return ((n, build_cached(project, path, shared, options, key, force))
-            for n, (path, key) in enumerate(zip(paths, keys)))
+    return in_this_process(project, paths, keys, shared, options, force)
+
+
+def in_this_process(project: Project, paths: list[Path], keys: list[str], shared, options,
+                    force: bool):
+    """Build records one after the other in this process; yield (position in paths, result)."""
+    for n, (path, key) in enumerate(zip(paths, keys)):
+        if n:
+            free_layouts()
+        yield n, build_cached(project, path, shared, options, key, force)
+
+
+def free_layouts() -> None:
+    """Free what earlier builds' layouts left in reference cycles, before the next build.
+
+    build.render_outputs keeps the collector off the laid-out book while it makes the outputs;
+    after that, the book's cycles would wait for a full collection that a process building
+    record after record reaches late (24 records in one process: 288 MB instead of 139 MB).
+    A one-record build exits instead, and never pays for it.
+    """
+    import gc
+    gc.collect()
 
 
 class Progress:
