@@ -61,12 +61,18 @@ def english_buckets() -> dict[str, int]:
     from pathlib import Path
 
     import msgpack
-    spec = importlib.util.find_spec("wordfreq")
-    data = Path(spec.submodule_search_locations[0]) / "data" / "small_en.msgpack.gz"
-    pack = msgpack.unpackb(gzip.decompress(data.read_bytes()), raw=False)
-    if pack[0] != {"format": "cB", "version": 1}:
-        raise ValueError(f"{data}: not a wordfreq cBpack file (header {pack[0]!r})")
-    return {word: index for index, bucket in enumerate(pack[1:]) for word in bucket}
+    try:
+        spec = importlib.util.find_spec("wordfreq")
+        data = Path(spec.submodule_search_locations[0]) / "data" / "small_en.msgpack.gz"
+        pack = msgpack.unpackb(gzip.decompress(data.read_bytes()), raw=False)
+        if pack[0] != {"format": "cB", "version": 1}:
+            raise ValueError(f"{data}: not a wordfreq cBpack file (header {pack[0]!r})")
+        buckets = pack[1:]
+    except (OSError, ValueError, TypeError, AttributeError, msgpack.UnpackException):
+        # a wordfreq that keeps its data elsewhere: ask it, the slow way
+        from wordfreq import get_frequency_list
+        buckets = get_frequency_list("en", wordlist="small")
+    return {word: index for index, bucket in enumerate(buckets) for word in bucket}
 
 
 def zipf_frequency(word: str) -> float:

@@ -125,3 +125,19 @@ def test_english_frequencies_are_wordfreqs():
     assert sum(zipf_frequency(w) >= 3 for w in words) > 3000  # the list is read at all
     assert [zipf_frequency(w) for w in words] == [wordfreq_zipf(w, "en", wordlist="small")
                                                   for w in words]
+
+
+def test_english_list_falls_back_to_wordfreqs_api(monkeypatch):
+    """If wordfreq's data file is not where classify looks, wordfreq itself is asked."""
+    import importlib.util
+
+    from edition import classify
+    expected = classify.english_buckets()
+    classify.english_buckets.cache_clear()
+    try:
+        real = importlib.util.find_spec
+        monkeypatch.setattr(importlib.util, "find_spec",
+                            lambda name, *a: None if name == "wordfreq" else real(name, *a))
+        assert classify.english_buckets() == expected
+    finally:
+        classify.english_buckets.cache_clear()
