@@ -83,8 +83,10 @@ def render_outputs(edition, project: Project, options: BuildOptions = BuildOptio
     layout = lay_out_book(edition, project, options.styles(edition.settings))
     # The laid-out book is a million objects that live until the outputs are made: keep the
     # garbage collector from walking them again at every burst of allocations (each full
-    # collection took 0.05-0.1 s; writing the PDF and the EPUB set off several).
-    gc.freeze()
+    # collection took 0.05-0.1 s; writing the PDF and the EPUB set off several). Not
+    # gc.freeze(): gc.unfreeze() would also thaw what a build worker froze (runner.py).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         pdf = pdf_bytes(layout, edition, stamp, options.pdf_variant, files, source)
         outputs = {
@@ -96,7 +98,8 @@ def render_outputs(edition, project: Project, options: BuildOptions = BuildOptio
         }
         return outputs, len(layout.document.pages)
     finally:
-        gc.unfreeze()
+        if collecting:
+            gc.enable()
 
 
 def build_record(project: Project, path: Path, shared: Shared,

@@ -153,41 +153,52 @@ def environment():
     return _environment()
 
 
-def template_cache():
+# How the templates are compiled (keyed into the compiled-template cache with them).
+SYNTAX = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True,
+          "keep_trailing_newline": True}
+
+
+def template_cache(syntax: dict):
     """Return a cache of compiled templates in the user's cache folder, or None without one.
 
     Compiling the templates costs a fifth of a second of every run, as compiling edition's
     modules would without __pycache__; this is the templates' __pycache__. Jinja keys each
-    entry by the template's source checksum and its own version, so an edited template or an
-    upgrade is compiled afresh. An unwritable cache folder only means compiling every time.
+    entry by the template's name, source checksum and its own version; the key also holds
+    the syntax options here, which change the compiled code but which Jinja does not key.
+    An unwritable (or unknown) cache folder only means compiling every time.
     """
+    import hashlib
     import os
+    from pathlib import Path
 
     import jinja2
+    syntax_key = hashlib.sha256(repr(sorted(syntax.items())).encode()).hexdigest()[:16]
 
     class Cache(jinja2.FileSystemBytecodeCache):
+        def get_cache_key(self, name, filename=None):
+            return super().get_cache_key(f"{syntax_key}|{name}", filename)
+
         def dump_bytecode(self, bucket):
             try:
                 super().dump_bytecode(bucket)
             except OSError:
                 pass
 
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(home, "edition", "templates")
     try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = home / "edition" / "templates"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
         return None
-    return Cache(folder)
+    return Cache(str(folder))
 
 
 @functools.lru_cache(maxsize=1)
 def _environment():
     import jinja2
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), bytecode_cache=template_cache(),
-        autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), bytecode_cache=template_cache(SYNTAX),
+        undefined=jinja2.StrictUndefined, **SYNTAX)
     from .persons import mention_id, note_mention_id
     env.globals.update(mention_id=mention_id, note_mention_id=note_mention_id, LABELS=LABELS, CONVENTIONS=CONVENTIONS, is_text=is_text,
                        is_mention=is_mention, is_note=is_note, note_pieces=note_pieces)

@@ -176,8 +176,9 @@ def free_layouts() -> None:
 
     build.render_outputs keeps the collector off the laid-out book while it makes the outputs;
     after that, the book's cycles would wait for a full collection that a process building
-    record after record reaches late (24 records in one process: 288 MB instead of 139 MB).
-    A one-record build exits instead, and never pays for it.
+    record after record reaches late (24 records in one process: 288 MB instead of 131 MB).
+    The CLI's one-record build exits instead and never pays for it; a Dask worker, whose
+    modules are not frozen (settle_worker), pays a full collection of them per record.
     """
     import gc
     gc.collect()

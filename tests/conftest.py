@@ -25,6 +25,15 @@ def copy_project(target: Path, records=None) -> Path:
     return target
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory):
+    """Keep the tests' compiled templates (and any other user cache) out of the real ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("user-cache")
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def project(tmp_path_factory):
     """A scratch copy of the project with the bundled record."""

@@ -120,8 +120,11 @@ def test_build_pdf_metadata_title_and_language(built):
 
 
 def test_build_compiled_templates_are_cached_and_optional(tmp_path, monkeypatch, edition):
-    """Compiled templates go to the user's cache folder; without a writable one, all still works."""
+    """Compiled templates go to the user's cache folder, are used from there, are keyed by
+    the syntax options too, and are optional: without a writable folder, all still works."""
     import os
+
+    import jinja2
 
     from edition import render
     from edition.pdf import book_html
@@ -133,7 +136,12 @@ def test_build_compiled_templates_are_cached_and_optional(tmp_path, monkeypatch,
         cached = list((tmp_path / "cache" / "edition" / "templates").iterdir())
         assert cached and all(p.stat().st_size > 0 for p in cached)
         render._environment.cache_clear()
-        assert book_html(edition) == expected  # loaded from the cache: the same text
+        with monkeypatch.context() as patch:  # nothing may be compiled now: all from the cache
+            patch.setattr(jinja2.Environment, "compile", lambda *a, **k: 1 / 0)
+            assert book_html(edition) == expected
+        other = render.template_cache({**render.SYNTAX, "trim_blocks": False})
+        assert other.get_cache_key("book.xhtml.jinja") != \
+            render.template_cache(render.SYNTAX).get_cache_key("book.xhtml.jinja")
 
         readonly = tmp_path / "readonly"
         readonly.mkdir()
@@ -143,7 +151,24 @@ def test_build_compiled_templates_are_cached_and_optional(tmp_path, monkeypatch,
         if os.access(readonly, os.W_OK):  # root writes anywhere: take a file for a folder
             monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache" / "edition" / "x" / "y"))
             (tmp_path / "cache" / "edition" / "x").write_text("not a folder")
-        assert render.template_cache() is None
+        assert render.template_cache(render.SYNTAX) is None
         assert book_html(edition) == expected
     finally:
         render._environment.cache_clear()
+
+
+def test_build_leaves_the_garbage_collector_as_it_found_it(project, edition):
+    """A build switches the collector off while it packages the book, then back on; what a
+    build worker froze stays frozen."""
+    import gc
+
+    from edition.build import render_outputs
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        render_outputs(edition, project)
+        # frozen objects may die meanwhile; gc.unfreeze() would have left none
+        assert gc.isenabled() and gc.get_freeze_count() > frozen // 2 > 0
+    finally:
+        gc.enable()
+        gc.unfreeze()
