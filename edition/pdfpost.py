@@ -10,6 +10,8 @@ the written PDF again (with pikepdf) cost a fifth of a second of every build.
 
 from __future__ import annotations
 
+import copy
+import functools
 from xml.etree import ElementTree
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -23,27 +25,44 @@ for prefix, uri in (("pdfaExtension", EXTENSION), ("pdfaSchema", SCHEMA),
     ElementTree.register_namespace(prefix, uri)
 
 
-def edition_metadata(metadata, language: str, claim_ua: bool):
-    """Return WeasyPrint's DocumentMetadata with an XMP that also says what edition adds."""
+class EditionMetadata:
+    """WeasyPrint's DocumentMetadata, with an XMP that also says what edition adds.
+
+    Made into a subclass of WeasyPrint's class on first use (edition_metadata), so that
+    importing this module does not import WeasyPrint.
+    """
+
+    language = ""
+    claim_ua = False
+
+    def generate_rdf_metadata(self, variant, version, conformance):
+        rdf = ElementTree.fromstring(
+            super().generate_rdf_metadata(variant, version, conformance))
+        about = {f"{{{RDF}}}about": ""}
+        if self.claim_ua:
+            ElementTree.SubElement(rdf, f"{{{RDF}}}Description",
+                                   {**about, f"{{{PDFUAID}}}part": "1"})
+            if variant == "a":
+                rdf.append(pdfuaid_extension_schema())
+        element = ElementTree.SubElement(rdf, f"{{{RDF}}}Description", about)
+        element = ElementTree.SubElement(element, f"{{{DC}}}language")
+        element = ElementTree.SubElement(element, f"{{{RDF}}}Bag")
+        ElementTree.SubElement(element, f"{{{RDF}}}li").text = self.language
+        return ElementTree.tostring(rdf, encoding="utf-8")
+
+
+@functools.cache
+def metadata_class() -> type:
     from weasyprint.pdf.metadata import DocumentMetadata
+    return type("EditionMetadata", (EditionMetadata, DocumentMetadata), {})
 
-    class EditionMetadata(DocumentMetadata):
-        def generate_rdf_metadata(self, variant, version, conformance):
-            rdf = ElementTree.fromstring(
-                super().generate_rdf_metadata(variant, version, conformance))
-            about = {f"{{{RDF}}}about": ""}
-            if claim_ua:
-                ElementTree.SubElement(rdf, f"{{{RDF}}}Description",
-                                       {**about, f"{{{PDFUAID}}}part": "1"})
-                if variant == "a":
-                    rdf.append(pdfuaid_extension_schema())
-            element = ElementTree.SubElement(rdf, f"{{{RDF}}}Description", about)
-            element = ElementTree.SubElement(element, f"{{{DC}}}language")
-            element = ElementTree.SubElement(element, f"{{{RDF}}}Bag")
-            ElementTree.SubElement(element, f"{{{RDF}}}li").text = language
-            return ElementTree.tostring(rdf, encoding="utf-8")
 
-    return EditionMetadata(**vars(metadata))
+def edition_metadata(metadata, language: str, claim_ua: bool):
+    """Return a copy of WeasyPrint's document metadata that writes edition's XMP too."""
+    result = copy.copy(metadata)
+    result.__class__ = metadata_class()
+    result.language, result.claim_ua = language, claim_ua
+    return result
 
 
 def pdfuaid_extension_schema() -> ElementTree.Element:
@@ -75,14 +94,17 @@ def pdfuaid_extension_schema() -> ElementTree.Element:
 
 
 def finish(document, pdf) -> None:
-    """WeasyPrint's finisher: keep each associated file once in the catalog's /AF (PDF/A-3 §6.8).
+    """WeasyPrint's finisher: list each associated file once, and leave the XMP uncompressed.
 
-    WeasyPrint 70's PDF/A writer adds each attachment's file specification twice: once from
-    the EmbeddedFiles name tree and once from its scan of the objects.
+    WeasyPrint 70's PDF/A writer adds each attachment's file specification twice to the
+    catalog's /AF (PDF/A-3 §6.8): once from the EmbeddedFiles name tree and once from its scan
+    of the objects. An uncompressed XMP packet is found by tools that scan a file's bytes.
     """
     import pydyf
     if "AF" in pdf.catalog:
         pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+    if "Metadata" in pdf.catalog:
+        pdf.objects[int(pdf.catalog["Metadata"].split()[0])].compress = False
 
 
 def install_note_tags() -> None:
