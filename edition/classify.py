@@ -58,6 +58,7 @@ def english_buckets() -> dict[str, int]:
     """
     import gzip
     import importlib.util
+    import zlib
     from pathlib import Path
 
     import msgpack
@@ -68,7 +69,8 @@ def english_buckets() -> dict[str, int]:
         if pack[0] != {"format": "cB", "version": 1}:
             raise ValueError(f"{data}: not a wordfreq cBpack file (header {pack[0]!r})")
         buckets = pack[1:]
-    except (OSError, ValueError, TypeError, AttributeError, msgpack.UnpackException):
+    except (OSError, EOFError, zlib.error, ValueError, TypeError, AttributeError, IndexError,
+            KeyError, msgpack.UnpackException):
         # a wordfreq that keeps its data elsewhere: ask it, the slow way
         from wordfreq import get_frequency_list
         buckets = get_frequency_list("en", wordlist="small")

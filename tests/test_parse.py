@@ -135,9 +135,14 @@ def test_english_list_falls_back_to_wordfreqs_api(monkeypatch):
     expected = classify.english_buckets()
     classify.english_buckets.cache_clear()
     try:
-        real = importlib.util.find_spec
+        import wordfreq
+        real, asked = importlib.util.find_spec, []
         monkeypatch.setattr(importlib.util, "find_spec",
                             lambda name, *a: None if name == "wordfreq" else real(name, *a))
+        api = wordfreq.get_frequency_list
+        monkeypatch.setattr(wordfreq, "get_frequency_list",
+                            lambda *a, **k: asked.append(a) or api(*a, **k))
         assert classify.english_buckets() == expected
+        assert asked == [("en",)]
     finally:
         classify.english_buckets.cache_clear()
