@@ -207,8 +207,8 @@ def single_record(scratch: Path, env: dict, repeat: int) -> dict:
                    env=env, check=True, stdout=subprocess.DEVNULL)
     measure([sys.executable, __file__, "--floor", str(events)], project, env)  # warm-up
     floors, colds = [], []
-    for round in range(repeat):  # in pairs, each order in turn: a slow spell hits both
-        for which in (("floor", "cold") if round % 2 == 0 else ("cold", "floor")):
+    for turn in range(repeat):  # in pairs, each order in turn: a slow spell hits both
+        for which in (("floor", "cold") if turn % 2 == 0 else ("cold", "floor")):
             if which == "floor":
                 floors.append(measure([sys.executable, __file__, "--floor", str(events)], project,
                                       env, sample=True))
