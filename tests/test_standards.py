@@ -21,6 +21,15 @@ def pdf_of(result):
     return next(p for p in result.outputs if p.suffix == ".pdf")
 
 
+def build_copy(tmp_path, shared, options: BuildOptions = BuildOptions()):
+    """Build the bundled record in a fresh copy of the project, with these options."""
+    from edition.project import Project
+    project = Project(copy_project(tmp_path))
+    result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared, options)
+    assert result.ok, result.diagnostics
+    return result
+
+
 def test_standards_pdf_archival_and_accessible_claims(built):
     with pikepdf.open(pdf_of(built)) as pdf:
         with pdf.open_metadata() as meta:
@@ -100,22 +109,14 @@ def test_standards_pdf_bookmarks_and_attachments(built):
 @pytest.mark.parametrize("paper, size", [("a4", (210, 297)), ("letter", (215.9, 279.4)),
                                          ("6x9", (152.4, 228.6))])
 def test_standards_paper_sizes(tmp_path, shared, paper, size):
-    from edition.project import Project
-    project = Project(copy_project(tmp_path))
-    result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared,
-                          BuildOptions(paper=paper))
-    assert result.ok, result.diagnostics
+    result = build_copy(tmp_path, shared, BuildOptions(paper=paper))
     with pikepdf.open(pdf_of(result)) as pdf:
         box = [float(v) for v in pdf.pages[5].MediaBox]
     assert (round((box[2] - box[0]) / MM, 1), round((box[3] - box[1]) / MM, 1)) == size
 
 
 def test_standards_print_marks_add_bleed(tmp_path, shared):
-    from edition.project import Project
-    project = Project(copy_project(tmp_path))
-    result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared,
-                          BuildOptions(print_marks=True))
-    assert result.ok, result.diagnostics
+    result = build_copy(tmp_path, shared, BuildOptions(print_marks=True))
     with pikepdf.open(pdf_of(result)) as pdf:
         page = pdf.pages[5]
         media = [float(v) for v in page.MediaBox]
@@ -126,9 +127,7 @@ def test_standards_print_marks_add_bleed(tmp_path, shared):
 
 
 def test_standards_builds_are_byte_identical(tmp_path, shared, built):
-    from edition.project import Project
-    project = Project(copy_project(tmp_path))
-    again = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared)
+    again = build_copy(tmp_path, shared)
     for first, second in zip(built.outputs, again.outputs):
         assert first.name == second.name and first.read_bytes() == second.read_bytes(), first.name
 
@@ -182,11 +181,7 @@ def test_standards_epub_fonts_are_subset_and_css_has_no_fixed_colours(built):
 
 @pytest.mark.parametrize("variant, claims", [("archival", ("3", None)), ("accessible", (None, "1"))])
 def test_standards_pdf_variants(tmp_path, shared, variant, claims):
-    from edition.project import Project
-    project = Project(copy_project(tmp_path))
-    result = build_record(project, project.records_dir / f"{BUNDLED}.txt", shared,
-                          BuildOptions(pdf_variant=variant))
-    assert result.ok, result.diagnostics
+    result = build_copy(tmp_path, shared, BuildOptions(pdf_variant=variant))
     with pikepdf.open(pdf_of(result)) as pdf:
         with pdf.open_metadata() as meta:
             assert (meta.get("pdfaid:part"), meta.get("pdfuaid:part")) == claims
